@@ -1,0 +1,72 @@
+"""Many networks at once: each result equals training that configuration alone."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+
+import twolayer
+from twolayer import Config, Trainer, train_many
+
+
+def moons(seed=0, n=300, noise=0.2):
+    X, y = make_moons(n_samples=n, noise=noise, random_state=seed)
+    return X.T, y.reshape(1, -1).astype(float)
+
+
+def alone(X, Y, config, iterations, X_test=None, Y_test=None):
+    trainer = Trainer(X, Y, config.hidden_size, config.learning_rate, init=config.init, l2=config.l2,
+                      random_state=config.random_state, X_test=X_test, Y_test=Y_test)
+    try:
+        trainer.train(iterations)
+    except twolayer.TrainingDiverged:
+        pass
+    return trainer
+
+
+CONFIGS = [Config(lr, h, seed, init, l2) for lr in (0.1, 1.0, 3.0) for h in (1, 5, 8) for seed in (0, 1)
+           for init, l2 in [("he", 0.0)]] + [Config(0.5, 5, 2, "small", 0.3), Config(10.0, 5, 0)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_each_result_equals_training_alone(threads):
+    X, Y = moons(0)
+    Xt, Yt = moons(1, n=80)
+    results = train_many(X, Y, CONFIGS, 1500, X_test=Xt, Y_test=Yt, threads=threads)
+    assert [r.config for r in results] == CONFIGS
+    for config, result in zip(CONFIGS, results, strict=True):
+        trainer = alone(X, Y, config, 1500, Xt, Yt)
+        np.testing.assert_allclose(result.costs, trainer.history["cost"], rtol=0, atol=1e-9, err_msg=str(config))
+        for name, value in trainer.params.items():
+            np.testing.assert_allclose(result.params[name], value, rtol=0, atol=1e-9)
+        A = trainer.predict_proba(X)
+        assert result.accuracy == pytest.approx(np.mean((A > 0.5) == (Y[0] > 0.5)))
+        assert np.isfinite(result.test_cost) and 0 <= result.test_accuracy <= 1
+        assert (result.diverged is None) == (trainer.diverged is None)
+    assert results[-1].diverged is not None and "learning rate 10" in str(results[-1].diverged)
+
+
+def test_each_configuration_may_have_its_own_data():
+    data = [moons(seed, noise=noise) for seed, noise in [(0, 0.1), (1, 0.3), (2, 0.5)]]
+    X = np.stack([d[0] for d in data])
+    Y = np.stack([d[1] for d in data])
+    configs = [Config(0.3, 5, 0), Config(0.3, 5, 0), Config(0.3, 4, 1)]
+    results = train_many(X, Y, configs, 500)
+    for (Xj, Yj), config, result in zip(data, configs, results, strict=True):
+        np.testing.assert_allclose(result.costs, alone(Xj, Yj, config, 500).history["cost"], rtol=0, atol=1e-9)
+    assert results[0].costs[-1] != results[1].costs[-1]  # same config, different data
+
+
+def test_train_many_rejects_bad_arguments():
+    X, Y = moons(0, n=50)
+    with pytest.raises(ValueError, match="at least one Config"):
+        train_many(X, Y, [], 10)
+    with pytest.raises(ValueError, match="twolayer.Config"):
+        train_many(X, Y, [{"learning_rate": 0.3}], 10)
+    with pytest.raises(ValueError, match="learning_rate"):
+        train_many(X, Y, [Config(learning_rate=-1)], 10)
+    with pytest.raises(ValueError, match="hidden_size"):
+        train_many(X, Y, [Config(hidden_size=0)], 10)
+    with pytest.raises(ValueError, match="iterations"):
+        train_many(X, Y, [Config()], 0)
+    with pytest.raises(ValueError, match="2 data sets for 3 configs"):
+        train_many(np.stack([X, X]), np.stack([Y, Y]), [Config()] * 3, 10)

@@ -1,0 +1,248 @@
+"""Many networks trained at once: the same step as `kernels.Network`, on stacked arrays.
+
+Configurations with the same hidden size are stacked along a leading axis k, so each NumPy call
+does the work of k networks and its overhead is paid once. Each network's numbers are those of
+training it alone (`Trainer`), to rounding: the tests hold them to 1e-9.
+"""
+
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import validation as v
+from .kernels import BLOCK_FLOATS, KERNELS, block_accuracy, block_costs, with_ones_row
+from .network import Params, init_params
+from .training import DIVERGENCE_RATIO, Trainer, TrainingDiverged
+
+
+@dataclass(frozen=True)
+class Config:
+    """One network to train: its hyperparameters and initialisation seed."""
+
+    learning_rate: float = 0.3
+    hidden_size: int = 5
+    random_state: int | None = 0
+    init: str = "he"
+    l2: float = 0.0
+
+
+@dataclass
+class Result:
+    """What training one configuration gave."""
+
+    config: Config
+    costs: np.ndarray  # (iterations,) cost before each update; shorter if it diverged
+    params: Params
+    accuracy: float  # on the training set, with the final parameters
+    test_cost: float = np.nan  # cross-entropy on the test set, final parameters (NaN without one)
+    test_accuracy: float = np.nan
+    diverged: TrainingDiverged | None = field(default=None)
+
+
+def train_many(
+    X, Y, configs, iterations: int, *, activation: str = "tanh", X_test=None, Y_test=None, threads: int = 1
+) -> list[Result]:
+    """Trains every configuration for `iterations` steps; returns one Result per config, in order.
+
+    X (n_features, m) and Y (1, m) are shared by all configurations, or X (k, n_features, m) and
+    Y (k, 1, m) give each of the k configurations its own data set of the same size (a sweep over
+    noise or data seeds). X_test/Y_test follow the same rule. Configurations of one hidden size
+    are stacked; with threads > 1 the stacks are cut into that many parts trained in parallel
+    (NumPy releases the GIL in its loops), which gives the same numbers.
+    """
+    configs = [_check_config(c) for c in configs]
+    if not configs:
+        raise ValueError("configs must contain at least one Config")
+    iterations = v.check_int("iterations", iterations, low=1)
+    activation = v.check_activation(activation)
+    data = _per_config_data(X, Y, len(configs), "X", "Y")
+    test = None if X_test is None else _per_config_data(X_test, Y_test, len(configs), "X_test", "Y_test")
+    if (X_test is None) != (Y_test is None):
+        raise ValueError("X_test and Y_test must be given together")
+    threads = v.check_int("threads", threads, low=1, high=64)
+    groups = []
+    for hidden_size in sorted({c.hidden_size for c in configs}):
+        same = [i for i, c in enumerate(configs) if c.hidden_size == hidden_size]
+        groups += [part.tolist() for part in np.array_split(same, min(threads, len(same)))]
+
+    def train_group(group):
+        stack = Stack([configs[i] for i in group], [data[i] for i in group], activation)
+        return stack, *stack.run(iterations)
+
+    if threads == 1:
+        trained = [train_group(group) for group in groups]
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            trained = list(pool.map(train_group, groups))
+    results: list[Result | None] = [None] * len(configs)
+    for group, (stack, costs, bad) in zip(groups, trained, strict=True):
+        for j, i in enumerate(group):
+            if bad[j]:  # rare: redo alone, which finds the exact step and keeps the good ones
+                results[i] = _train_alone(configs[i], data[i], test and test[i], iterations, activation)
+            else:
+                results[i] = _result(configs[i], costs[j], stack.params(j), data[i], test and test[i], activation)
+    return results
+
+
+def _result(config, costs, params, data, test, activation, diverged=None) -> Result:
+    from .network import forward
+
+    def evaluate(X, Y):
+        _, cache = forward(X, params, activation)
+        Z2 = cache["Z2"]
+        S = 1.0 - 2.0 * Y
+        return float(block_costs(Z2, S, np.empty_like(Z2))[0]), float(block_accuracy(Z2, Y)[0])
+
+    _, accuracy = evaluate(*data)
+    test_cost, test_accuracy = evaluate(*test) if test is not None else (np.nan, np.nan)
+    return Result(config, costs, params, accuracy, test_cost, test_accuracy, diverged)
+
+
+def _train_alone(config, data, test, iterations, activation) -> Result:
+    X_test, Y_test = test if test is not None else (None, None)
+    trainer = Trainer(
+        *data,
+        config.hidden_size,
+        config.learning_rate,
+        activation=activation,
+        init=config.init,
+        l2=config.l2,
+        random_state=config.random_state,
+        X_test=X_test,
+        Y_test=Y_test,
+        track_accuracy=False,
+    )
+    with contextlib.suppress(TrainingDiverged):
+        trainer.train(iterations)
+    return _result(config, trainer.history["cost"].copy(), trainer.params, data, test, activation, trainer.diverged)
+
+
+class Stack:
+    """k networks of one hidden size, stacked along a leading axis: theta is (k, n_params).
+
+    Every matrix product is a stacked `np.matmul`, which makes for each network the same BLAS
+    call, with the same shapes, as `kernels.Network` does: the results are then bit-identical to
+    training alone, even where rounding differences would grow (learning rates near divergence).
+    """
+
+    def __init__(self, configs: list[Config], data: list, activation: str):
+        X0 = data[0][0]
+        n_x, m = X0.shape
+        n_h, k = configs[0].hidden_size, len(configs)
+        self.n_x, self.n_h, self.m, self.k = n_x, n_h, m, k
+        self.activate, self.derivative = KERNELS[activation]
+        size1 = n_h * (n_x + 1)
+        self.theta = np.zeros((k, size1 + n_h + 1))
+        self.grad = np.zeros_like(self.theta)
+        self.T1 = self.theta[:, :size1].reshape(k, n_h, n_x + 1)  # [W1 | b1] per network
+        self.T2 = self.theta[:, size1:].reshape(k, 1, n_h + 1)  # [W2 | b2]
+        self.G1 = self.grad[:, :size1].reshape(k, n_h, n_x + 1)
+        self.G2 = self.grad[:, size1:].reshape(k, 1, n_h + 1)
+        is_weight = np.ones(size1 + n_h + 1)
+        is_weight[:size1].reshape(n_h, n_x + 1)[:, n_x] = 0.0
+        is_weight[-1] = 0.0
+        l2 = np.array([c.l2 for c in configs])[:, None]
+        self.has_l2 = bool(l2.any())
+        self.l2_weight = 2 * l2 * is_weight  # doubled: the gradients below are 2m times dJ
+        self.half_l2_over_m = l2 / (2 * m) * is_weight
+        self.scale = 0.5 * np.array([c.learning_rate for c in configs])[:, None] / m  # see kernels.py
+        for j, c in enumerate(configs):
+            p = init_params(n_x, n_h, c.init, np.random.default_rng(c.random_state))
+            self.T1[j, :, :n_x], self.T1[j, :, n_x:] = p["W1"], p["b1"]
+            self.T2[j, :, :-1], self.T2[j, :, -1:] = p["W2"], p["b2"]
+        chosen = data[:1] if all(d is data[0] for d in data) else data
+        self.X1 = np.stack([with_ones_row(d[0]) for d in chosen])  # (1 or k, n_x+1, m)
+        self.X1T = np.ascontiguousarray(self.X1.transpose(0, 2, 1))
+        self.Y = np.stack([d[1].reshape(1, m) for d in chosen])  # (1 or k, 1, m)
+        self.S = 1.0 - 2.0 * self.Y
+        self.A1 = np.ones((k, n_h + 1, m))  # rows :n_h hold Z1, then A1; the last row stays 1
+        self.H = self.A1[:, :-1]
+        self.A1T = self.A1.transpose(0, 2, 1)
+        self.W2T = self.T2[:, :, :-1].transpose(0, 2, 1)
+        self.D = np.empty((k, n_h, m))
+        self.dZ2 = np.empty((k, 1, m))
+        self.block = max(1, BLOCK_FLOATS // (m * k))
+        self.Z2s = np.empty((self.block, k, 1, m))
+        self.work = np.empty_like(self.Z2s)
+
+    def params(self, j: int) -> Params:
+        n_x, T1, T2 = self.n_x, self.T1[j], self.T2[j]
+        return {"W1": T1[:, :n_x].copy(), "b1": T1[:, n_x:].copy(), "W2": T2[:, :-1].copy(), "b2": T2[:, -1:].copy()}
+
+    def step(self, Z2) -> None:
+        """One update of every network; writes Z2 (k, 1, m) first. Comments as in kernels.py."""
+        H, D, dZ2 = self.H, self.D, self.dZ2
+        np.matmul(self.T1, self.X1, out=H)  # Z1 = W1 X + b1                 (k, n_h, m)
+        self.activate(H, H)
+        np.matmul(self.T2, self.A1, out=Z2)  # Z2 = W2 A1 + b2                (k, 1, m)
+        np.multiply(Z2, 0.5, out=dZ2)
+        np.tanh(dZ2, out=dZ2)
+        np.add(dZ2, self.S, out=dZ2)  # 2 dZ2
+        np.matmul(dZ2, self.A1T, out=self.G2)
+        self.derivative(H, D)
+        np.multiply(D, dZ2, out=D)
+        np.matmul(D, self.X1T, out=self.G1)
+        np.multiply(self.G1, self.W2T, out=self.G1)
+        if self.has_l2:
+            np.add(self.grad, self.l2_weight * self.theta, out=self.grad)
+        np.multiply(self.grad, self.scale, out=self.grad)
+        np.subtract(self.theta, self.grad, out=self.theta)
+
+    def run(self, iterations: int):
+        """Returns costs (k, iterations) and a flag per network that diverged (its costs unusable)."""
+        with np.errstate(all="ignore"):
+            return self._run(iterations)
+
+    def _run(self, iterations: int):
+        costs = np.empty((self.k, iterations))
+        bad = np.zeros(self.k, dtype=bool)
+        first = None
+        done = 0
+        while done < iterations:
+            n = min(self.block, iterations - done)
+            penalties = np.zeros((n, self.k))
+            for i in range(n):  # a blow-up is flagged below, not warned about
+                if self.has_l2:
+                    penalties[i] = np.einsum("kp,kp->k", self.theta * self.theta, self.half_l2_over_m)
+                self.step(self.Z2s[i])
+            c = block_costs(self.Z2s[:n, :, 0, :], self.S[:, 0, :], self.work[:n, :, 0, :]) + penalties  # (n, k)
+            first = c[0] if first is None else first
+            costs[:, done : done + n] = c.T
+            bad |= ~np.isfinite(c).all(axis=0) | ~np.isfinite(self.theta).all(axis=1)
+            bad |= (c > DIVERGENCE_RATIO * first).any(axis=0)
+            self.scale[bad] = 0.0  # freeze the bad ones; they are redone alone
+            self.theta[bad] = 0.0
+            done += n
+        return costs, bad
+
+
+def _check_config(config) -> Config:
+    if not isinstance(config, Config):
+        raise ValueError(f"each config must be a twolayer.Config, got {type(config).__name__}")
+    v.check_learning_rate(config.learning_rate)
+    v.check_int("hidden_size", config.hidden_size, low=1)
+    v.check_random_state(config.random_state)
+    v.check_init(config.init)
+    v.check_l2(config.l2)
+    return config
+
+
+def _per_config_data(X, Y, k: int, x_name: str, y_name: str) -> list:
+    """[(X_j (n, m), Y_j (1, m))] for each of the k configurations; shared data is one object."""
+    X = np.asarray(X, dtype=float) if not isinstance(X, np.ndarray) else X
+    if X.ndim == 3:
+        if len(X) != k:
+            raise ValueError(f"{x_name} has {len(X)} data sets for {k} configs; give one per config or one for all")
+        Y = np.asarray(Y, dtype=float)
+        if Y.ndim != 3 or len(Y) != k:
+            raise ValueError(f"{y_name} must have shape (k, 1, m) when {x_name} has shape (k, n_features, m)")
+        out = []
+        for Xj, Yj in zip(X, Y, strict=True):
+            Xj = v.check_features(x_name, Xj, n_features=X.shape[1])
+            out.append((Xj, v.check_labels(y_name, Yj, Xj.shape[1])))
+        return out
+    X = v.check_features(x_name, X)
+    shared = (X, v.check_labels(y_name, Y, X.shape[1]))
+    return [shared] * k

@@ -1,0 +1,95 @@
+"""Checks for arguments at the library's public edges, each raising ValueError that names the
+argument and what is allowed. Inside the library, values are trusted."""
+
+import math
+import numbers
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .network import INITIALISATIONS
+
+
+def check_number(name: str, value, *, low: float, high: float = math.inf, low_open: bool = False) -> float:
+    """A real, finite number in [low, high] (or (low, high] with low_open)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    value = float(value)
+    too_low = value <= low if low_open else value < low
+    if too_low or value > high:
+        left = "(" if low_open else "["
+        right = "]" if math.isfinite(high) else ")"
+        raise ValueError(f"{name} must be in {left}{low:g}, {high:g}{right}, got {value:g}")
+    return value
+
+
+def check_int(name: str, value, *, low: int, high: int | None = None) -> int:
+    """An integer (Python or NumPy) in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    value = int(value)
+    if value < low or (high is not None and value > high):
+        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an integer {allowed}, got {value}")
+    return value
+
+
+def check_learning_rate(value) -> float:
+    return check_number("learning_rate", value, low=0.0, low_open=True)
+
+
+def check_choice(name: str, value, allowed) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value
+
+
+def check_activation(value) -> str:
+    return check_choice("activation", value, tuple(ACTIVATIONS))
+
+
+def check_init(value) -> str:
+    return check_choice("init", value, INITIALISATIONS)
+
+
+def check_l2(value) -> float:
+    return check_number("l2", value, low=0.0)
+
+
+def check_random_state(value):
+    if value is None or isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"random_state must be None, a non-negative integer or a numpy Generator; got {value!r}")
+    return int(value)
+
+
+def check_features(name: str, X, n_features: int | None = None) -> np.ndarray:
+    """X in the tutorial's shape (n_features, m): 2-D, finite, at least one column."""
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a numeric array of shape (n_features, m)") from None
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"{name} must have shape (n_features, m) with n_features >= 1 and m >= 1, got {X.shape}")
+    if n_features is not None and X.shape[0] != n_features:
+        raise ValueError(f"{name} must have {n_features} rows (features), like the training data; got {X.shape[0]}")
+    if not np.isfinite(X).all():
+        raise ValueError(f"{name} contains NaN or infinite values; every value must be finite")
+    return X
+
+
+def check_labels(name: str, Y, m: int) -> np.ndarray:
+    """Y in the tutorial's shape (1, m) (a flat (m,) is accepted), every value 0 or 1."""
+    try:
+        Y = np.asarray(Y, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of 0/1 labels of shape (1, m)") from None
+    if Y.ndim == 1:
+        Y = Y.reshape(1, -1)
+    if Y.shape != (1, m):
+        raise ValueError(f"{name} must have shape (1, {m}) to match X's {m} columns, got {Y.shape}")
+    if not np.isin(Y, (0.0, 1.0)).all():
+        bad = float(Y[~np.isin(Y, (0.0, 1.0))][0])
+        raise ValueError(f"{name} must contain only the labels 0 and 1, found {bad:g}")
+    return Y
