@@ -1,0 +1,147 @@
+"""A Plotly chart that updates in place, for charts redrawn several times a second.
+
+`st.plotly_chart` in Streamlit 1.67 remounts the chart whenever the figure changes (blank frames, lost
+zoom). `live_chart` mounts one `<div>` per key and redraws it with `Plotly.react`, so the DOM node,
+the user's zoom and the modebar state survive every update.
+
+plotly.js (4.8 MB) is not committed and not fetched from a CDN: the `plotly` package ships it, and a
+`components.v1.declare_component` with a `path` makes Streamlit serve that folder over HTTP at
+`/component/appkit.live_chart.plotlyjs/`. The browser fetches it once per page load (HTTP-cached);
+each update sends only the figure.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import plotly
+import plotly.graph_objects as go
+import streamlit as st
+import streamlit.components.v1 as components_v1
+from plotly.utils import PlotlyJSONEncoder
+
+_PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"  # holds plotly.min.js
+_CONFIG = {"responsive": True, "displaylogo": False}  # modebar kept: users zoom
+
+# Runs once per page for plotly.js, then once per update. The <div> made on the first call persists
+# because the element's identity is its key; `Plotly.react` diffs against what that div shows.
+_JS = """
+const loads = (window.__appkitPlotlyLoads ??= new Map());
+
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!loads.has(url)) {
+    loads.set(url, new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { loads.delete(url); reject(new Error(`live_chart: cannot load ${url}`)); };
+      document.head.appendChild(script);
+    }));
+  }
+  return loads.get(url);
+}
+
+// Streamlit's default Plotly template ("streamlit") holds placeholder colours #000001-#000040 that
+// st.plotly_chart swaps for theme colours in the browser. Do the same from the theme's CSS variables.
+function parseThemed(text, el) {
+  if (!text.includes('"#000001"')) return JSON.parse(text);
+  const css = getComputedStyle(el);
+  const v = (name) => css.getPropertyValue(`--st-${name}`).trim();
+  const lists = ["categorical", "sequential", "diverging"].map((k) => v(`chart-${k}-colors`).split(","));
+  const [bg, fg, border] = [v("background-color"), v("text-color"), v("border-color")];
+  const other = { 32: v("green-color"), 33: v("red-color"), 34: v("blue-color"), 35: border, 36: v("gray-color"),
+    37: fg, 38: bg, 39: v("secondary-background-color"), 40: v("secondary-background-color") };
+  const fig = JSON.parse(text.replace(/"#0000([0-3][1-9]|[1-4]0)"/g, (match, digits) => {
+    const n = Number(digits) - 1;
+    const list = lists[Math.floor(n / 10)];
+    const color = n < 30 ? list[(n % 10) % list.length] : other[n + 1];
+    return color ? `"${color}"` : match;
+  }));
+  const axis = { gridcolor: border, zerolinecolor: border, linecolor: border, automargin: true };
+  const defaults = fig.figure.layout?.template?.layout;  // the figure's own layout still wins
+  if (defaults) {
+    Object.assign(defaults, { paper_bgcolor: bg, plot_bgcolor: bg, font: { color: fg, family: v("font") } });
+    Object.assign(defaults, { xaxis: axis, yaxis: axis });
+  }
+  return fig;
+}
+
+export default async function ({ data, parentElement }) {
+  let div = parentElement.querySelector(":scope > .appkit-live-chart");
+  if (!div) {
+    div = document.createElement("div");
+    div.className = "appkit-live-chart";
+    div.style.width = "100%";
+    parentElement.appendChild(div);
+  }
+  const msg = parseThemed(new TextDecoder().decode(data), parentElement);
+  div.style.height = `${msg.height}px`;
+  // Streamlit also calls this for a call overtaken by a newer update, so act only once the div is gone.
+  const cleanup = () => {
+    if (div.isConnected) return;
+    div._resizer?.disconnect();
+    window.Plotly?.purge(div);
+  };
+
+  // Draw only the newest figure: if updates arrive while one is drawing, skip the stale ones.
+  div._next = msg;
+  if (div._busy) return cleanup;
+  div._busy = true;
+  try {
+    const Plotly = await loadPlotly(msg.plotly_url);
+    while (div._next) {
+      const { figure, config } = div._next;
+      div._next = null;
+      await Plotly.react(div, { ...figure, config });
+    }
+    // `responsive` follows the window only; this also follows the container (sidebar, columns).
+    if (!div._resizer) {
+      div._resizer = new ResizeObserver(() => Plotly.Plots.resize(div));
+      div._resizer.observe(div);
+    }
+  } finally {
+    div._busy = false;
+  }
+  return cleanup;
+}
+"""
+
+_component = st.components.v2.component("appkit.live_chart", js=_JS, isolate_styles=False)
+
+
+def _plotly_js_url() -> str:
+    # Registering is idempotent and cheap; doing it on every call keeps it on the current runtime.
+    assets = components_v1.declare_component("plotlyjs", path=str(_PLOTLY_DIR))
+    base = st.get_option("server.baseUrlPath").strip("/")
+    prefix = f"/{base}" if base else ""
+    return f"{prefix}/component/{assets.name}/plotly.min.js?v={plotly.__version__}"
+
+
+def figure_json(figure: go.Figure | dict[str, Any]) -> str:
+    """The figure as compact JSON; NumPy arrays become base64 typed arrays, so their dtype sets the size.
+
+    Unlike `fig.to_json()` this skips the HTML-safety escaping (`/` as `\\u002f`), ~20 % of a heatmap.
+    """
+    fig = figure if isinstance(figure, go.Figure) else go.Figure(figure)
+    spec = fig.to_plotly_json()
+    # A constant uirevision tells Plotly to keep the user's zoom, pan and legend clicks across updates.
+    spec.setdefault("layout", {}).setdefault("uirevision", "live_chart")
+    return json.dumps(spec, cls=PlotlyJSONEncoder, separators=(",", ":"))
+
+
+def live_chart(figure: go.Figure | dict[str, Any], *, key: str, height: int = 450) -> None:
+    """Show `figure` at full container width and `height` px; later calls with the same `key` redraw it in place.
+
+    Call it once per run for each key, e.g. inside `@st.fragment(run_every=...)`. Set
+    `figure.layout.uirevision` yourself to reset the zoom on purpose (change its value).
+    """
+    if not key or not isinstance(key, str):
+        raise ValueError(f"live_chart needs a non-empty str key, got {key!r}")
+    if not isinstance(height, int) or height <= 0:
+        raise ValueError(f"live_chart height must be a positive int (pixels), got {height!r}")
+    head = json.dumps({"plotly_url": _plotly_js_url(), "config": _CONFIG, "height": height})
+    payload = f'{head[:-1]},"figure":{figure_json(figure)}}}'
+    _component(key=key, data=payload.encode(), height=height)

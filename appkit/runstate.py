@@ -1,0 +1,157 @@
+"""One training run of the playground: data, trainer, status, snapshots for replay.
+
+No Streamlit here. Every change of state happens inside one method holding the run's lock and
+ends with plain assignments, so a control changed while a training update runs (another script
+thread, with Streamlit's fast reruns) never sees a half-updated run.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twolayer import Trainer, TrainingDiverged
+
+from .settings import Settings
+
+MAX_SNAPSHOTS = 400  # replay keeps at most this many parameter snapshots (thinned evenly)
+
+READY, RUNNING, PAUSED, DONE, DIVERGED = "ready", "running", "paused", "done", "diverged"
+
+
+@dataclass
+class Run:
+    settings: Settings
+    data: tuple  # (X_train (2, m), Y_train (1, m), X_test or None, Y_test or None): the tutorial's shapes
+    trainer: Trainer
+    status: str = READY
+    lr_schedule: list = field(default_factory=list)  # [(first iteration, learning rate)]
+    snapshots: list = field(default_factory=list)  # [(iteration, params)], iteration ascending
+    error: str | None = None
+    rate: float = 0.0  # steps per second while running, wall clock
+    seconds: float = 0.0  # time spent running
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _since: tuple | None = field(default=None, repr=False)  # (time, iteration) when running resumed
+
+    @classmethod
+    def start(cls, settings: Settings, data: tuple) -> "Run":
+        X, Y, X_test, Y_test = data
+        trainer = Trainer(
+            X,
+            Y,
+            settings.hidden_size,
+            settings.learning_rate,
+            activation=settings.activation,
+            init=settings.init,
+            l2=settings.l2,
+            random_state=settings.init_seed,
+            X_test=X_test,
+            Y_test=Y_test,
+        )
+        run = cls(settings, data, trainer, lr_schedule=[(0, settings.learning_rate)])
+        run.snapshots.append((0, trainer.params))
+        return run
+
+    @property
+    def iteration(self) -> int:
+        return self.trainer.iteration
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.settings.iterations - self.trainer.iteration)
+
+    def play(self) -> None:
+        """Train / Resume."""
+        with self.lock:
+            if self.status in (READY, PAUSED) and self.remaining:
+                self.status = RUNNING
+                self._since = (time.perf_counter(), self.iteration)
+
+    def pause(self) -> None:
+        with self.lock:
+            if self.status == RUNNING:
+                self._account()
+                self.status = PAUSED
+
+    def advance(self, steps: int) -> None:
+        """Up to `steps` more updates (never past the iteration budget); for ticks and Step."""
+        with self.lock:
+            if self.status not in (READY, RUNNING, PAUSED) or not self.remaining:
+                return
+            steps = min(steps, self.remaining)
+            try:
+                self.trainer.train(steps)
+            except TrainingDiverged as diverged:
+                self._account()
+                self.error, self.status = str(diverged), DIVERGED
+            self._snapshot()
+            if self.status == RUNNING:
+                start, first = self._since
+                elapsed = time.perf_counter() - start
+                self.rate = (self.iteration - first) / elapsed if elapsed > 0 else 0.0
+            if self.status != DIVERGED and not self.remaining:
+                self._account()
+                self.status = DONE
+            elif self.status == READY:
+                self.status = PAUSED  # a Step before Train leaves the run paused
+
+    def update_settings(self, settings: Settings) -> str | None:
+        """Takes settings that keep the data and the network (learning rate, iterations, speed).
+
+        Returns a note for the user when something changed how the run continues.
+        """
+        with self.lock:
+            old, note = self.settings, None
+            if settings.learning_rate != old.learning_rate:
+                self.trainer.learning_rate = settings.learning_rate
+                if self.iteration and self.lr_schedule[-1][0] == self.iteration:
+                    self.lr_schedule[-1] = (self.iteration, settings.learning_rate)
+                elif self.iteration:
+                    self.lr_schedule.append((self.iteration, settings.learning_rate))
+                else:
+                    self.lr_schedule = [(0, settings.learning_rate)]
+                if self.iteration:
+                    note = (
+                        f"Learning rate changed to {settings.learning_rate:g}: the run continues from "
+                        f"iteration {self.iteration}."
+                    )
+            self.settings = settings
+            if self.status in (READY, RUNNING, PAUSED) and not self.remaining and self.iteration:
+                self._account()
+                self.status = DONE
+            elif self.status == DONE and self.remaining:
+                self.status = PAUSED
+            return note
+
+    def _account(self) -> None:
+        if self._since is not None:
+            self.seconds += time.perf_counter() - self._since[0]
+            self._since = None
+
+    def _snapshot(self) -> None:
+        if self.snapshots and self.snapshots[-1][0] == self.iteration:
+            return
+        snapshots = self.snapshots + [(self.iteration, self.trainer.params)]
+        if len(snapshots) > MAX_SNAPSHOTS:  # keep the first, the last, and every other one between
+            snapshots = snapshots[:-1:2] + snapshots[-1:]
+        self.snapshots = snapshots
+
+    def snapshot_at(self, iteration: int) -> tuple[int, dict]:
+        """The stored snapshot closest to `iteration`."""
+        iterations = np.array([i for i, _ in self.snapshots])
+        return self.snapshots[int(np.argmin(np.abs(iterations - iteration)))]
+
+    def summary(self) -> dict:
+        """Final numbers of the run, for the Compare page and the metrics row."""
+        history = self.trainer.history
+        last = lambda key: float(history[key][-1]) if key in history and len(history[key]) else float("nan")  # noqa: E731
+        return {
+            "iteration": self.iteration,
+            "train cost": last("cost"),
+            "test cost": last("test_cost"),
+            "train accuracy": last("accuracy"),
+            "test accuracy": last("test_accuracy"),
+            "seconds": self.seconds,
+            "status": self.status,
+        }

@@ -1,0 +1,434 @@
+"""Downloads: parameters JSON and history CSV read back exactly; the generated script, run on its own,
+prints the very costs of the same run trained here; every bad argument is refused."""
+
+import ast
+import io
+import json
+import math
+import os
+import runpy
+import subprocess
+import sys
+from dataclasses import asdict, replace
+from pathlib import Path
+from subprocess import PIPE
+
+import numpy as np
+import pytest
+
+from appkit.downloads import (
+    build_data,
+    build_trainer,
+    history_csv,
+    load_params_json,
+    params_json,
+    reproduce_script,
+)
+from appkit.settings import Settings
+from twolayer import Trainer, compute_cost
+from twolayer.data import load_csv, make_dataset, to_csv
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SMALL = Settings(samples=200, hidden_size=4)  # fast, and not the defaults
+
+
+def train_in_process(settings, schedule, iteration, uploaded=None):
+    """The app's run: build_data, the Trainer with the app's arguments, one chunk per learning rate."""
+    X_tr, Y_tr, X_te, Y_te = build_data(settings, uploaded)
+    trainer = Trainer(
+        X_tr,
+        Y_tr,
+        settings.hidden_size,
+        schedule[0][1],
+        activation=settings.activation,
+        init=settings.init,
+        l2=settings.l2,
+        random_state=settings.init_seed,
+        X_test=X_te,
+        Y_test=Y_te,
+    )
+    starts = [start for start, _ in schedule] + [iteration]
+    for (start, rate), end in zip(schedule, starts[1:], strict=True):
+        trainer.learning_rate = rate
+        if end > start:  # a rate set at the run's last iteration has not run yet
+            trainer.train(end - start)
+    return trainer
+
+
+def printed(stdout: str) -> dict[str, str]:
+    """The script's 'name: value' lines as a dict."""
+    return dict(line.split(": ", 1) for line in stdout.splitlines())
+
+
+def expected_output(trainer) -> dict[str, str]:
+    h = trainer.history
+    out = {"iterations": str(trainer.iteration)}
+    names = {
+        "cost": "train cost",
+        "accuracy": "train accuracy",
+        "test_cost": "test cost",
+        "test_accuracy": "test accuracy",
+    }
+    out.update({names[key]: repr(float(values[-1])) for key, values in h.items()})
+    return out
+
+
+def imported_modules(source: str) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            modules.add(node.module)
+    return modules
+
+
+# ---------------------------------------------------------------------------------------------
+# build_data and build_trainer
+
+
+def test_build_data_shapes_and_split():
+    X, Y, Xt, Yt = build_data(SMALL)
+    assert X.shape == (2, 200) and Y.shape == (1, 200) and Xt is None and Yt is None
+    assert X.dtype == Y.dtype == np.float64
+    X, Y, Xt, Yt = build_data(replace(SMALL, test_share=0.3))
+    assert X.shape == (2, 140) and Y.shape == (1, 140) and Xt.shape == (2, 60) and Yt.shape == (1, 60)
+    Xs, ys = make_dataset("moons", 200, 0.2, random_state=0)
+    assert sorted(map(tuple, np.hstack([X, Xt]).T)) == sorted(map(tuple, Xs))  # a split of the generated set
+
+
+def test_build_trainer_is_the_apps_trainer():
+    data = build_data(replace(SMALL, test_share=0.3))
+    a = build_trainer(replace(SMALL, test_share=0.3), data, 0.5)
+    b = train_in_process(replace(SMALL, test_share=0.3), [(0, 0.5)], 20)
+    a.train(20)
+    assert all(np.array_equal(a.history[k], b.history[k]) for k in b.history) and set(a.history) == set(b.history)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters JSON
+
+
+def test_params_json_round_trip_is_exact():
+    settings = replace(SMALL, test_share=0.3, l2=0.01)
+    trainer = train_in_process(settings, [(0, 0.3), (10, 2.0)], 25)
+    text = params_json(settings, trainer.params, 25, [(0, 0.3), (10, 2.0)])
+    doc = json.loads(text)
+    assert doc["format"] == "twolayer-params/1" and doc["iteration"] == 25
+    assert doc["settings"] == asdict(settings)
+    assert doc["learning_rate_schedule"] == [[0, 0.3], [10, 2.0]]
+    loaded = load_params_json(text)
+    for name, value in trainer.params.items():
+        assert loaded[name].dtype == np.float64 and loaded[name].tobytes() == value.tobytes()
+    assert '"W1": [\n      [' in text  # pretty: one matrix row per line
+
+
+def test_params_json_keeps_awkward_floats():
+    values = [0.1, -0.0, 5e-324, 1.7976931348623157e308, -1e-300, 1 / 3, 2.0**-30, 123456789.123]
+    params = {
+        "W1": np.array(values).reshape(4, 2),
+        "b1": np.array([[1e22], [-2.5e-10], [0.0], [7.0]]),
+        "W2": np.array([[1e-7, -1e16, 3.0, 0.2]]),
+        "b2": np.array([[-1.5e300]]),
+    }
+    loaded = load_params_json(params_json(SMALL, params, 0, [(0, 0.3)]))
+    for name, value in params.items():
+        assert loaded[name].tobytes() == value.tobytes()  # bitwise: -0.0 and subnormals included
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"W1": np.zeros((4, 2)), "b1": np.zeros((4, 1)), "W2": np.zeros((1, 4))}, "exactly the keys"),
+        ({"W1": np.zeros((5, 2)), "b1": np.zeros((5, 1)), "W2": np.zeros((1, 5)), "b2": np.zeros((1, 1))}, "shape"),
+        (
+            {"W1": np.zeros((4, 2)), "b1": np.zeros((4, 1)), "W2": np.zeros((1, 4)), "b2": np.full((1, 1), np.nan)},
+            "NaN",
+        ),
+        ({"W1": np.zeros((4, 2)), "b1": np.zeros((4, 1)), "W2": np.zeros((1, 4)), "b2": [["x"]]}, "numbers"),
+        ("W1", "dict"),
+    ],
+)
+def test_params_json_refuses_bad_params(params, message):
+    with pytest.raises(ValueError, match=message):
+        params_json(SMALL, params, 0, [(0, 0.3)])
+
+
+GOOD_JSON = params_json(SMALL, train_in_process(SMALL, [(0, 0.3)], 2).params, 2, [(0, 0.3)])
+
+
+def edit(path, value):
+    doc = json.loads(GOOD_JSON)
+    *parents, last = path
+    target = doc
+    for key in parents:
+        target = target[key]
+    if value is KeyError:
+        del target[last]
+    else:
+        target[last] = value
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "not valid JSON"),
+        ("{'format': 1}", "not valid JSON"),
+        (GOOD_JSON.replace("0.", "NaN, 0.", 1), "NaN"),
+        ("[1, 2]", "not a twolayer parameters file"),
+        (edit(["format"], "twolayer-params/2"), "not a twolayer parameters file"),
+        (edit(["params"], KeyError), "lacks params"),
+        (edit(["iteration"], -1), "iteration"),
+        (edit(["iteration"], 1.5), "iteration"),
+        (edit(["learning_rate_schedule"], []), "empty"),
+        (edit(["learning_rate_schedule"], [[1, 0.3]]), "start at iteration 0"),
+        (edit(["settings"], "moons"), "settings"),
+        (edit(["params", "b2"], [[True]]), "finite numbers"),
+        (edit(["params", "b2"], [["0.5"]]), "finite numbers"),
+        (edit(["params", "b2"], 0.5), "finite numbers"),
+        (edit(["params", "W1"], [[1.0, 2.0], [3.0]] + [[0.0, 0.0]] * 2), "rectangular"),
+        (edit(["params", "W1"], [[1.0, 2.0, 3.0]] * 4), "shape"),
+        (edit(["params", "W2"], [[0.0] * 3]), "shape"),
+        (edit(["params", "extra"], [[0.0]]), "exactly the keys"),
+        ("[" * 100_000 + "]" * 100_000, "JSON"),
+        (b"\xff\xfe{}", "UTF-8"),
+        (None, "str or bytes"),
+        (" " * 1_000_001, "too large"),
+    ],
+)
+def test_load_params_json_refuses_malformed_input(text, message):
+    with pytest.raises(ValueError, match=message):
+        load_params_json(text)
+
+
+def test_load_params_json_takes_bytes():
+    assert load_params_json(GOOD_JSON.encode())["W1"].shape == (4, 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# History CSV
+
+
+@pytest.mark.parametrize("test_share", [0.0, 0.3])
+def test_history_csv_reads_back_exactly(test_share):
+    trainer = train_in_process(replace(SMALL, test_share=test_share), [(0, 0.3), (50, 1.0)], 120)
+    text = history_csv(trainer.history)
+    header, *rows = text.splitlines()
+    keys = ["cost", "accuracy"] + (["test_cost", "test_accuracy"] if test_share else [])
+    assert header == ",".join(["iteration", *keys]) and len(rows) == 120
+    table = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1)
+    assert np.array_equal(table[:, 0], np.arange(120))
+    for column, key in enumerate(keys, start=1):
+        assert table[:, column].tobytes() == trainer.history[key].tobytes()
+
+
+def test_history_csv_keeps_the_canonical_order_and_handles_no_steps():
+    history = {"test_accuracy": np.array([0.5]), "cost": np.array([0.7]), "test_cost": np.array([0.6])}
+    assert history_csv(history) == "iteration,cost,test_cost,test_accuracy\n0,0.7,0.6,0.5\n"
+    assert history_csv({"cost": np.empty(0), "accuracy": np.empty(0)}) == "iteration,cost,accuracy\n"
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ([0.5], "dict"),
+        ({"accuracy": np.ones(3)}, "'cost'"),
+        ({"cost": np.ones(3), "loss": np.ones(3)}, "unknown keys"),
+        ({"cost": np.ones(3), "accuracy": np.ones(2)}, "has 2 entries"),
+        ({"cost": np.ones((3, 1))}, "1-D"),
+        ({"cost": np.array(["a", "b"])}, "numbers"),
+    ],
+)
+def test_history_csv_refuses_bad_input(history, message):
+    with pytest.raises(ValueError, match=message):
+        history_csv(history)
+
+
+# ---------------------------------------------------------------------------------------------
+# The reproduce script
+
+UPLOAD = make_dataset("spiral", 150, 0.1, random_state=3)  # what a user uploads: X (m, 2), y (m,)
+UPLOAD_SETTINGS = replace(SMALL, dataset="xor", test_share=0.2, activation="relu", l2=0.03, data_seed=9, init_seed=4)
+
+CASES = {  # name: (settings, lr_schedule, iteration, uploaded CSV name)
+    "defaults": (Settings(), [(0, 0.3)], 300, None),
+    "test set, rate change": (replace(Settings(), test_share=0.3), [(0, 0.3), (100, 1.0)], 300, None),
+    "uploaded": (UPLOAD_SETTINGS, [(0, 1.0), (40, 0.5), (90, 2.0), (150, 0.1)], 150, "my-points_1.csv"),
+}
+
+
+@pytest.fixture(scope="module")
+def script_outputs(tmp_path_factory) -> dict[str, dict[str, str]]:
+    """Runs each case's script as a user would, in a folder of its own with the CSV next to it, all at
+    once (Python plus scikit-learn take a second or two to start); returns each one's printed lines."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    running = {}
+    for name, (settings, schedule, iteration, csv_name) in CASES.items():
+        folder = tmp_path_factory.mktemp("script")
+        if csv_name:
+            (folder / csv_name).write_text(to_csv(*UPLOAD))
+        (folder / "reproduce.py").write_text(reproduce_script(settings, schedule, iteration, csv_name))
+        running[name] = subprocess.Popen(
+            [sys.executable, "reproduce.py"], cwd=folder, env=env, stdout=PIPE, stderr=PIPE, text=True
+        )
+    outputs = {}
+    for name, process in running.items():
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, f"{name}: {stderr}"
+        outputs[name] = printed(stdout)
+    return outputs
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_script_prints_the_costs_of_the_same_run_trained_here(case, script_outputs):
+    settings, schedule, iteration, csv_name = CASES[case]
+    uploaded = load_csv(to_csv(*UPLOAD)) if csv_name else None
+    expected = expected_output(train_in_process(settings, schedule, iteration, uploaded))
+    assert script_outputs[case] == expected  # reprs: the very same floats
+    test_keys = {"test cost", "test accuracy"} if settings.test_share else set()
+    assert set(expected) == {"iterations", "train cost", "train accuracy"} | test_keys
+
+
+def test_the_rate_change_matters():
+    """So the script's schedule is really tested: a constant rate ends elsewhere."""
+    settings, schedule, iteration, _ = CASES["test set, rate change"]
+    changed = train_in_process(settings, schedule, iteration)
+    constant = train_in_process(settings, schedule[:1], iteration)
+    assert changed.history["cost"][-1] != constant.history["cost"][-1]
+
+
+def test_script_imports_only_twolayer_and_mirrors_build_data():
+    source = reproduce_script(*CASES["defaults"])
+    assert imported_modules(source) == {"twolayer", "twolayer.data"}
+    assert "make_dataset('moons', 500, 0.2, random_state=0)" in source
+    assert "train_test_split(X, y, 0.0, random_state=0)" in source
+    source = reproduce_script(*CASES["uploaded"])
+    assert imported_modules(source) == {"pathlib", "twolayer", "twolayer.data"}
+    assert "make_dataset" not in source and "load_csv(Path(__file__).with_name('my-points_1.csv'))" in source
+    assert "schedule = [(0, 1.0), (40, 0.5), (90, 2.0)]" in source  # the rate set at the last iteration never ran
+
+
+def test_script_without_its_csv_names_the_missing_file(tmp_path, monkeypatch):
+    (tmp_path / "reproduce.py").write_text(reproduce_script(*CASES["uploaded"]))
+    with pytest.raises(FileNotFoundError, match="my-points_1.csv"):
+        runpy.run_path(str(tmp_path / "reproduce.py"), run_name="__main__")
+
+
+def test_script_before_any_training_prints_the_initial_costs(tmp_path, capsys):
+    settings = replace(SMALL, test_share=0.25, l2=0.1)
+    (tmp_path / "reproduce.py").write_text(reproduce_script(settings, [(0, 0.3)], 0))
+    runpy.run_path(str(tmp_path / "reproduce.py"), run_name="__main__")  # in-process: the same code, faster
+    X, Y, Xt, Yt = build_data(settings)
+    params = Trainer(X, Y, 4, 0.3, l2=0.1, random_state=0).params
+    assert printed(capsys.readouterr().out) == {
+        "train cost": repr(compute_cost(X, Y, params, "tanh", 0.1)),
+        "test cost": repr(compute_cost(Xt, Yt, params, "tanh")),
+    }
+
+
+def test_script_writes_numpy_scalars_as_plain_literals():
+    settings = replace(SMALL, samples=np.int64(300), noise=np.float64(0.1), hidden_size=np.int32(3))
+    source = reproduce_script(settings, [(np.int64(0), np.float64(0.5))], np.int64(10))
+    assert "np." not in source and "make_dataset('moons', 300, 0.1, random_state=0)" in source
+    assert "schedule = [(0, 0.5)]" in source and "iterations = 10" in source
+    compile(source, "reproduce.py", "exec")
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad arguments
+
+
+class Sneaky(str):
+    def __repr__(self):
+        return "'moons'); import os; os.system('echo pwned'); ('"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"dataset": "moons'); import os; ('"}, "settings.dataset must be one of"),
+        ({"dataset": Sneaky("moons")}, "settings.dataset must be one of"),
+        ({"activation": "softmax"}, "settings.activation"),
+        ({"init": 3}, "settings.init"),
+        ({"noise": math.nan}, "settings.noise"),
+        ({"noise": "0.2"}, "settings.noise"),
+        ({"l2": -1.0}, "settings.l2"),
+        ({"learning_rate": 0.0}, "settings.learning_rate"),
+        ({"samples": 2.5}, "settings.samples"),
+        ({"hidden_size": True}, "settings.hidden_size"),
+        ({"data_seed": -1}, "settings.data_seed"),
+        ({"test_share": 0.95}, "settings.test_share"),
+    ],
+)
+def test_every_function_refuses_bad_settings(changes, message):
+    settings = replace(Settings(), **changes)
+    calls = [
+        lambda: build_data(settings),
+        lambda: params_json(settings, {}, 0, [(0, 0.3)]),
+        lambda: reproduce_script(settings, [(0, 0.3)], 10),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_settings_must_be_settings():
+    with pytest.raises(ValueError, match="Settings"):
+        reproduce_script(asdict(Settings()), [(0, 0.3)], 10)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "iteration", "message"),
+    [
+        ([], 10, "must not be empty"),
+        ([(5, 0.3)], 10, "must start at iteration 0"),
+        ([(0, 0.3), (5, 1.0), (5, 2.0)], 10, "must increase"),
+        ([(0, 0.3), (20, 1.0)], 10, "after the run's iteration 10"),
+        ([(0, 0.0)], 10, "learning rate"),
+        ([(0, math.inf)], 10, "learning rate"),
+        ([(0, "0.3")], 10, "learning rate"),
+        ([(False, 0.3)], 10, "start must be an integer"),
+        ([(0.0, 0.3)], 10, "start must be an integer"),
+        ([(0, 0.3, 1)], 10, "pair"),
+        ("0,0.3", 10, "list of"),
+        (None, 10, "list of"),
+        ([(0, 0.3)], -1, "iteration must be an integer >= 0"),
+        ([(0, 0.3)], 2.0, "iteration must be an integer >= 0"),
+        ([(0, 0.3)], True, "iteration must be an integer >= 0"),
+    ],
+)
+def test_bad_schedules_and_iterations_are_refused(schedule, iteration, message):
+    params = train_in_process(SMALL, [(0, 0.3)], 1).params
+    with pytest.raises(ValueError, match=message):
+        reproduce_script(SMALL, schedule, iteration)
+    with pytest.raises(ValueError, match=message):
+        params_json(SMALL, params, iteration, schedule)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../data.csv",
+        "/tmp/data.csv",
+        "data.txt",
+        "my data.csv",
+        "data.csv'\nimport os\n'",
+        ".csv",
+        "",
+        "d\\x.csv",
+        b"data.csv",
+    ],
+)
+def test_unsafe_csv_names_are_refused(name):
+    with pytest.raises(ValueError, match="uploaded_csv_name"):
+        reproduce_script(Settings(), [(0, 0.3)], 10, uploaded_csv_name=name)
+
+
+def test_build_data_refuses_bad_uploads():
+    with pytest.raises(ValueError, match="pair"):
+        build_data(Settings(), uploaded=np.zeros((10, 3)))
+    with pytest.raises(ValueError, match="shape"):
+        build_data(Settings(), uploaded=(np.zeros((10, 3)), np.zeros(10)))
+    with pytest.raises(ValueError, match="four arrays"):
+        build_trainer(Settings(), build_data(SMALL)[:2], 0.3)

@@ -1,0 +1,209 @@
+"""Plotly figures of a run: the decision boundary over the data, and the cost curves.
+
+Built as plain `go.Figure`s from NumPy arrays (no Streamlit here). Arrays go out as float32, which
+Plotly sends as compact base64 typed arrays: a 100x100 boundary is ~55 kB per update.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .network import Params, predict_proba
+
+CLASS_COLOURS = ("#e8710a", "#1a73e8")  # class 0 orange, class 1 blue, as TensorFlow Playground
+# Orange through white to blue, centred on p = 0.5: the colour says which class and how sure.
+PROBABILITY_SCALE = [[0.0, "#f5a35c"], [0.5, "#f7f7f7"], [1.0, "#6aa5f0"]]
+MAX_CURVE_POINTS = 2000  # longer histories are thinned for the chart (the CSV download has them all)
+
+
+def plot_range(X: np.ndarray, margin: float = 0.25) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Fixed axes for data X (m, 2): its bounding box, padded, so the picture does not jump."""
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = margin * (high - low).max()
+    return (float(low[0] - pad), float(high[0] + pad)), (float(low[1] - pad), float(high[1] + pad))
+
+
+def probability_grid(params: Params, activation: str, x_range, y_range, resolution: int = 100):
+    """P(class 1) on a resolution x resolution grid: returns (xs, ys, P (len(ys), len(xs)))."""
+    xs = np.linspace(*x_range, resolution)
+    ys = np.linspace(*y_range, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    P = predict_proba(np.vstack([gx.ravel(), gy.ravel()]), params, activation).reshape(gy.shape)
+    return xs, ys, P
+
+
+def _points(X, y, *, test: bool, size: float) -> list[go.Scatter]:
+    traces = []
+    for label in (0, 1):
+        Xc = X[y == label]
+        traces.append(
+            go.Scatter(
+                x=Xc[:, 0].astype(np.float32),
+                y=Xc[:, 1].astype(np.float32),
+                mode="markers",
+                name=f"class {label} ({'test' if test else 'train'})",
+                marker=dict(
+                    color="white" if test else CLASS_COLOURS[label],
+                    symbol="diamond" if test else "circle",
+                    size=size * (1.15 if test else 1.0),
+                    line=dict(color=CLASS_COLOURS[label] if test else "white", width=2.2 if test else 0.8),
+                ),
+                hovertemplate="x1 %{x:.2f}, x2 %{y:.2f}<extra>%{fullData.name}</extra>",
+            )
+        )
+    return traces
+
+
+def boundary_figure(
+    params: Params | None,
+    activation: str,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    *,
+    axes=None,
+    resolution: int = 100,
+    height: int = 460,
+    big: bool = False,
+    revision: str = "boundary",
+) -> go.Figure:
+    """The predicted probability shaded over the plane, its 0.5 line, and the points.
+
+    X_* are (m, 2), y_* (m,) with 0/1 (scikit-learn shapes). Misclassified points get a black
+    cross. Without params (no network yet) only the points are drawn.
+    """
+    x_range, y_range = axes or plot_range(X_train if X_test is None else np.vstack([X_train, X_test]))
+    size = 11 if big else 7
+    traces = []
+    if params is not None:
+        xs, ys, P = probability_grid(params, activation, x_range, y_range, resolution)
+        xs32, ys32, P32 = xs.astype(np.float32), ys.astype(np.float32), P.astype(np.float32)
+        traces.append(
+            go.Heatmap(
+                x=xs32,
+                y=ys32,
+                z=P32,
+                zmin=0.0,
+                zmax=1.0,
+                zsmooth="best",
+                colorscale=PROBABILITY_SCALE,
+                colorbar=dict(title=dict(text="P(class 1)"), thickness=12, len=0.8, tickvals=[0, 0.5, 1]),
+                hovertemplate="x1 %{x:.2f}, x2 %{y:.2f}<br>P(class 1) = %{z:.3f}<extra></extra>",
+            )
+        )
+        traces.append(
+            go.Contour(
+                x=xs32,
+                y=ys32,
+                z=P32,
+                showscale=False,
+                hoverinfo="skip",
+                name="P = 0.5",
+                contours=dict(start=0.5, end=0.5, size=1.0, coloring="lines"),
+                colorscale=[[0, "#202124"], [1, "#202124"]],
+                line=dict(width=4 if big else 2.5),
+            )
+        )
+    traces += _points(X_train, y_train, test=False, size=size)
+    if X_test is not None and len(X_test):
+        traces += _points(X_test, y_test, test=True, size=size)
+    if params is not None:
+        X_all = X_train if X_test is None else np.vstack([X_train, X_test])
+        y_all = y_train if y_test is None else np.concatenate([y_train, y_test])
+        wrong = (predict_proba(X_all.T, params, activation) > 0.5) != (y_all == 1)
+        traces.append(
+            go.Scatter(
+                x=X_all[wrong, 0].astype(np.float32),
+                y=X_all[wrong, 1].astype(np.float32),
+                mode="markers",
+                name="misclassified",
+                hoverinfo="skip",
+                marker=dict(symbol="x-thin", size=size * 1.3, line=dict(color="#202124", width=2.5 if big else 1.8)),
+            )
+        )
+    fig = go.Figure(traces)
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=36, b=10),
+        uirevision=revision,
+        font=dict(size=20 if big else 13),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=16 if big else 11)),
+        xaxis=dict(range=list(x_range), title="x1", constrain="domain", showgrid=False, zeroline=False),
+        yaxis=dict(range=list(y_range), title="x2", scaleanchor="x", showgrid=False, zeroline=False),
+    )
+    return fig
+
+
+def thin(values: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """(iterations, values) with at most max_points points, always keeping the last one."""
+    n = len(values)
+    index = np.unique(np.linspace(0, n - 1, min(n, max_points)).astype(int))  # ends included
+    return index.astype(np.float32), np.asarray(values)[index].astype(np.float32)
+
+
+def cost_figure(
+    history: dict[str, np.ndarray],
+    *,
+    iterations: int,
+    ghosts: list[tuple[str, np.ndarray]] = (),
+    marker: int | None = None,
+    y_max: float | None = None,
+    height: int = 460,
+    big: bool = False,
+    revision: str = "cost",
+) -> go.Figure:
+    """Train (and test) cost per iteration on fixed axes, over faded earlier runs ("ghosts").
+
+    `history` holds "cost" and optionally "test_cost", one value per step. `marker` draws a
+    vertical line at a replayed iteration.
+    """
+    width = 4 if big else 2.5
+    traces = []
+    for label, costs in ghosts:
+        x, y = thin(costs)
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines",
+                name=label,
+                opacity=0.45,
+                line=dict(color="#9aa0a6", width=width * 0.7),
+                hovertemplate="%{y:.4f} at %{x}<extra>%{fullData.name}</extra>",
+            )
+        )
+    for key, name, colour, dash in (
+        ("cost", "train cost", "#1a73e8", "solid"),
+        ("test_cost", "test cost", "#e8710a", "dash"),
+    ):
+        if key in history:
+            x, y = thin(history[key])
+            traces.append(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    mode="lines",
+                    name=name,
+                    line=dict(color=colour, width=width, dash=dash),
+                    hovertemplate="%{y:.4f} at iteration %{x}<extra>" + name + "</extra>",
+                )
+            )
+    costs = [c for c in [history.get("cost"), history.get("test_cost"), *(g for _, g in ghosts)] if c is not None]
+    if y_max is None:
+        firsts = [float(c[0]) for c in costs if len(c)]
+        y_max = 1.1 * max(firsts) if firsts else 1.0
+    fig = go.Figure(traces)
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=36, b=10),
+        uirevision=revision,
+        font=dict(size=20 if big else 13),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=16 if big else 11)),
+        xaxis=dict(range=[0, iterations], title="iteration", gridcolor="#eeeeee", zeroline=False),
+        yaxis=dict(range=[0, y_max], title="cost", gridcolor="#eeeeee", zeroline=False),
+    )
+    if marker is not None:
+        fig.add_vline(x=marker, line=dict(color="#5f6368", width=2, dash="dot"))
+    return fig
