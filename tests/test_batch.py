@@ -1,5 +1,7 @@
 """Many networks at once: each result equals training that configuration alone."""
 
+import contextlib
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_moons
@@ -16,10 +18,8 @@ def moons(seed=0, n=300, noise=0.2):
 def alone(X, Y, config, iterations, X_test=None, Y_test=None):
     trainer = Trainer(X, Y, config.hidden_size, config.learning_rate, init=config.init, l2=config.l2,
                       random_state=config.random_state, X_test=X_test, Y_test=Y_test)
-    try:
+    with contextlib.suppress(twolayer.TrainingDiverged):
         trainer.train(iterations)
-    except twolayer.TrainingDiverged:
-        pass
     return trainer
 
 

@@ -1,0 +1,184 @@
+"""Browser test of appkit.live_chart: one mount per chart, no blank frame, real updates, zoom kept.
+
+Runs benchmarks/live_chart_demo.py in a real `streamlit run` and watches it from inside Chromium with
+requestAnimationFrame sampling and a MutationObserver. Needs Debian's Chromium at /usr/bin/chromium.
+"""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # running as root
+    "--disable-gpu",
+    "--disable-background-networking",  # the network here refuses Google's hosts
+    "--disable-component-update",
+    "--disable-sync",
+]
+N_UPDATES = 30
+
+# Installed once both charts are drawn. Samples every animation frame until window.__lc.stop is set.
+MONITOR_JS = """
+() => {
+  const plots = [...document.querySelectorAll(".js-plotly-plot")];
+  const m = (window.__lc = { plots, frames: 0, blank: 0, mounts: plots.length, removed: 0,
+    titles: plots.map(() => new Set()), images: new Set(), reactMs: [], longTaskMs: 0, stop: false });
+  new MutationObserver((records) => {
+    for (const r of records) {
+      for (const n of r.addedNodes) {
+        if (n.nodeType === 1 && (n.matches(".js-plotly-plot") || n.querySelector(".js-plotly-plot"))) m.mounts++;
+      }
+      for (const n of r.removedNodes) if (n.nodeType === 1 && plots.some((p) => n.contains(p))) m.removed++;
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) m.longTaskMs += e.duration;
+  }).observe({ type: "longtask" });
+
+  const react = Plotly.react;
+  Plotly.react = function (...args) {
+    const t0 = performance.now();
+    const done = react.apply(this, args);
+    Promise.resolve(done).then(() => m.reactMs.push(performance.now() - t0));
+    return done;
+  };
+
+  // Blank: detached, collapsed, or fewer drawn trace groups (.trace, heatmap image) than traces.
+  const image = (p) => p.querySelector(".main-svg .hm image")?.href.baseVal ?? "";
+  const drawn = (p) => p.querySelectorAll(".main-svg .trace").length + (image(p) ? 1 : 0);
+  const blank = (p) => !p.isConnected || p.getBoundingClientRect().height < 50 || drawn(p) < p.data.length;
+  const frame = () => {
+    if (m.stop) return;
+    requestAnimationFrame(frame);
+    m.frames++;
+    if (plots.some(blank)) m.blank++;
+    plots.forEach((p, i) => m.titles[i].add(p.querySelector(".gtitle")?.textContent));
+    const href = image(plots[1]);
+    m.images.add(href.length + ":" + href.slice(href.length / 2, href.length / 2 + 200));
+  };
+  requestAnimationFrame(frame);
+}
+"""
+
+RESULTS_JS = """
+() => {
+  const m = window.__lc;
+  m.stop = true;
+  const now = [...document.querySelectorAll(".js-plotly-plot")];
+  return { frames: m.frames, blank: m.blank, mounts: m.mounts, removed: m.removed,
+    sameNodes: now.length === m.plots.length && now.every((p, i) => p === m.plots[i]),
+    titles: m.titles.map((s) => [...s]), images: m.images.size, reactMs: m.reactMs, longTaskMs: m.longTaskMs,
+    ranges: m.plots.map((p) => p._fullLayout.xaxis.range) };
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    missing = [] if CHROMIUM.exists() else [f"{CHROMIUM} (apt-get install -y chromium)"]
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (pip install playwright)")
+    if missing:
+        reason = "missing " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI is set, so the browser test must run")
+        print(f"skipping the browser test: {reason}")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(chromium: Path, tmp_path_factory: pytest.TempPathFactory):
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    cmd = [sys.executable, "-m", "streamlit", "run", "benchmarks/live_chart_demo.py", "--server.headless", "true"]
+    cmd += ["--server.port", str(port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.e2e
+def test_live_chart_updates_in_place(chromium: Path, server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1100})
+            plotly_js, ws_frames = [], []
+            page.on("request", lambda r: plotly_js.append(r.url) if "plotly.min.js" in r.url else None)
+            page.on("websocket", lambda ws: ws.on("framereceived", lambda data: ws_frames.append(len(data))))
+
+            page.goto(f"{server}/?updates={N_UPDATES}")
+            page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2", timeout=30_000)
+            page.evaluate(MONITOR_JS)
+
+            # Zoom both charts a few updates in, as a box zoom with the mouse would.
+            page.wait_for_function("+document.body.innerText.match(/Update (\\d+) of/)?.[1] >= 8", timeout=30_000)
+            zoomed = page.evaluate("""async () => {
+                const [loss, heat] = window.__lc.plots;
+                await Plotly.relayout(loss, {"xaxis.range": [2, 5]});
+                await Plotly.relayout(heat, {"xaxis.range": [-0.5, 0.5], "yaxis.range": [-0.5, 0.5]});
+                return [loss, heat].map((p) => [p._fullLayout.xaxis.range, p.querySelector(".gtitle").textContent]);
+            }""")
+            page.get_by_text(f"Update {N_UPDATES} of {N_UPDATES} (done)").wait_for(timeout=90_000)
+            page.wait_for_timeout(1000)  # let the last figure draw
+            r = page.evaluate(RESULTS_JS)
+        finally:
+            browser.close()
+
+    updates = len(r["titles"][0])
+    print(
+        f"\nframes={r['frames']} blank={r['blank']} mounts={r['mounts']} removed={r['removed']} "
+        f"distinct titles={updates} heatmap images={r['images']} "
+        f"Plotly.react median={statistics.median(r['reactMs']):.0f} ms over {len(r['reactMs'])} calls, "
+        f"long tasks {r['longTaskMs'] / max(updates, 1):.0f} ms/update; "
+        f"websocket {sum(ws_frames) / 1024:.0f} KiB in {len(ws_frames)} frames, max {max(ws_frames) / 1024:.0f} KiB"
+    )
+    assert r["mounts"] == 2 and r["removed"] == 0 and r["sameNodes"], "a chart was remounted"
+    assert r["frames"] > 50 and r["blank"] == 0, f"{r['blank']} of {r['frames']} frames showed a blank chart"
+    assert updates >= 5 and r["images"] >= 5, "the charts did not change between updates"
+    assert r["titles"][0][-1] == f"Loss, update {N_UPDATES}"
+    for (range_at_zoom, title_at_zoom), range_now in zip(zoomed, r["ranges"], strict=True):
+        assert range_now == range_at_zoom, "an update reset the user's zoom"
+        assert title_at_zoom not in {f"Loss, update {N_UPDATES}", f"Output, update {N_UPDATES}"}
+    assert len(plotly_js) == 1, f"plotly.js was requested {len(plotly_js)} times"
+    assert max(ws_frames) < 512 * 1024, "a websocket message was large enough to carry plotly.js"
