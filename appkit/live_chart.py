@@ -95,6 +95,10 @@ export default async function ({ data, parentElement }) {
     while (div._next) {
       const { figure, config } = div._next;
       div._next = null;
+      // Plotly.react diffs data arrays by reference and does not look inside base64 typed-array
+      // specs, so a new heatmap z would be ignored: a new datarevision forces the recalculation.
+      div._revision = (div._revision || 0) + 1;
+      figure.layout = { ...figure.layout, datarevision: div._revision };
       await Plotly.react(div, { ...figure, config });
     }
     // `responsive` follows the window only; this also follows the container (sidebar, columns).

@@ -130,7 +130,9 @@ def boundary_figure(
         plot_bgcolor="white",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=16 if big else 11)),
         xaxis=dict(range=list(x_range), title="x1", constrain="domain", showgrid=False, zeroline=False),
-        yaxis=dict(range=list(y_range), title="x2", scaleanchor="x", showgrid=False, zeroline=False),
+        yaxis=dict(
+            range=list(y_range), title="x2", scaleanchor="x", constrain="domain", showgrid=False, zeroline=False
+        ),
     )
     return fig
 
