@@ -6,7 +6,7 @@ they are drawn.
 
 import streamlit as st
 
-from .settings import CHOICES, DEFAULTS, NUMERIC_RANGES, Settings
+from .settings import CHOICES, DEFAULTS, NUMERIC_RANGES, UPLOAD, Settings
 
 DATASET_NAMES = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "gaussian": "Gaussian", "spiral": "Spiral"}
 ACTIVATION_NAMES = {"tanh": "tanh (the tutorial's)", "relu": "ReLU", "sigmoid": "sigmoid"}
@@ -23,30 +23,45 @@ def set_widgets(settings: Settings) -> None:
         st.session_state[key(field)] = value
 
 
-def _slider(label: str, field: str, tip: str, fmt: str | None = None):
+def _slider(label: str, field: str, tip: str, fmt: str | None = None, disabled: bool = False):
     low, high, step = NUMERIC_RANGES[field]
-    return st.slider(label, low, high, step=step, key=key(field), help=tip, format=fmt)
+    return st.slider(label, low, high, step=step, key=key(field), help=tip, format=fmt, disabled=disabled)
 
 
 def _choice(label: str, field: str, tip: str, fmt=lambda v: f"{v:g}"):
     return st.select_slider(label, CHOICES[field], key=key(field), help=tip, format_func=fmt)
 
 
-def sidebar() -> Settings:
-    """Draws the controls; returns the settings they show."""
-    for field, value in DEFAULTS.__dict__.items():  # first visit: start from the defaults
+def sidebar(upload_name: str | None = None) -> Settings:
+    """Draws the controls; returns the settings they show. With `upload_name`, the user's CSV is
+    one of the datasets."""
+    # Streamlit forgets a widget's state on pages that do not draw it: restore it from the last settings.
+    last = st.session_state.get("settings", DEFAULTS)
+    for field, value in last.__dict__.items():
         st.session_state.setdefault(key(field), value)
+    datasets = [d for d in CHOICES["dataset"] if d != UPLOAD or upload_name]
+    if st.session_state[key("dataset")] not in datasets:
+        st.session_state[key("dataset")] = DEFAULTS.dataset
+    names = DATASET_NAMES | {UPLOAD: f"Your data ({upload_name})"}
+    st.session_state.setdefault("present", st.session_state.get("presenter", False))
     with st.sidebar:
+        st.toggle(
+            "Presenter mode",
+            key="present",
+            help="Bigger text and lines for a projector, named scenes, less explanation. Also the URL flag ?present=1.",
+        )
         st.subheader("Data")
         st.selectbox(
             "Dataset",
-            CHOICES["dataset"],
+            datasets,
             key=key("dataset"),
-            format_func=DATASET_NAMES.get,
-            help="make_moons is the tutorial's; the others are TensorFlow Playground's.",
+            format_func=names.get,
+            help="make_moons is the tutorial's; the others are TensorFlow Playground's. "
+            "Upload your own on the Your data page.",
         )
-        _slider("Noise", "noise", "Standard deviation of the noise added to the points.")
-        _slider("Samples", "samples", "Number of points (train and test together).")
+        generated = st.session_state[key("dataset")] != UPLOAD
+        _slider("Noise", "noise", "Standard deviation of the noise added to the points.", disabled=not generated)
+        _slider("Samples", "samples", "Number of points (train and test together).", disabled=not generated)
         st.subheader("Network")
         _choice(
             "Learning rate",
@@ -76,4 +91,7 @@ def sidebar() -> Settings:
                 "Training steps between chart updates.",
                 fmt=lambda v: "auto" if v == 0 else f"{v:,} steps/update",
             )
-    return Settings(**{field: st.session_state[key(field)] for field in DEFAULTS.__dict__})
+    settings = Settings(**{field: st.session_state[key(field)] for field in DEFAULTS.__dict__})
+    st.session_state.settings = settings
+    st.session_state.presenter = st.session_state.present  # survives pages without the toggle
+    return settings

@@ -31,11 +31,13 @@ class Run:
     error: str | None = None
     rate: float = 0.0  # steps per second while running, wall clock
     seconds: float = 0.0  # time spent running
+    serial: int = 0  # the run's number in the session, for the Compare page
+    data_id: tuple = ()  # what the data was built from (settings, and the upload's digest)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _since: tuple | None = field(default=None, repr=False)  # (time, iteration) when running resumed
 
     @classmethod
-    def start(cls, settings: Settings, data: tuple) -> "Run":
+    def start(cls, settings: Settings, data: tuple, serial: int = 0, data_id: tuple = ()) -> "Run":
         X, Y, X_test, Y_test = data
         trainer = Trainer(
             X,
@@ -49,7 +51,7 @@ class Run:
             X_test=X_test,
             Y_test=Y_test,
         )
-        run = cls(settings, data, trainer, lr_schedule=[(0, settings.learning_rate)])
+        run = cls(settings, data, trainer, lr_schedule=[(0, settings.learning_rate)], serial=serial, data_id=data_id)
         run.snapshots.append((0, trainer.params))
         return run
 

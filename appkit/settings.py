@@ -77,8 +77,9 @@ NUMERIC_RANGES = {  # field -> (low, high, step) for sliders and the URL
     "data_seed": (0, MAX_SEED, 1),
     "init_seed": (0, MAX_SEED, 1),
 }
+UPLOAD = "upload"  # the dataset name for the user's own CSV (issue: "Your own data")
 CHOICES = {  # field -> allowed values
-    "dataset": DATASETS,
+    "dataset": (*DATASETS, UPLOAD),
     "activation": tuple(ACTIVATIONS),
     "init": INITS,
     "learning_rate": LEARNING_RATES,

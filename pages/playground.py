@@ -3,47 +3,92 @@
 import numpy as np
 import streamlit as st
 
-from appkit import controls, downloads
+from appkit import controls, downloads, records
 from appkit.live_chart import live_chart
 from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING, Run
-from appkit.settings import Settings, describe_change, from_query, to_query
+from appkit.scenes import SCENES
+from appkit.settings import UPLOAD, Settings, describe_change, from_query, to_query
 from twolayer.figures import boundary_figure, cost_figure, plot_range
 
 TICK_SECONDS = 0.12  # one chart update per tick while training
+CHART_HEIGHT, BIG_CHART_HEIGHT = 440, 520
+MAX_GHOSTS = 6
 # Less empty space above the title, so charts and metrics fit a 1280x800 laptop screen.
 COMPACT_CSS = "<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem; padding-bottom: 1rem}</style>"
-CHART_HEIGHT = 440
-MAX_GHOSTS = 6
+# Presenter mode: larger metrics and buttons for the back of the room.
+BIG_CSS = """<style>
+[data-testid='stMetricValue'] {font-size: 3rem}
+[data-testid='stMetricLabel'] p {font-size: 1.3rem}
+[data-testid='stMainBlockContainer'] button p {font-size: 1.25rem}
+[data-testid='stCaptionContainer'] p {font-size: 1.2rem}
+</style>"""
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def load_data(settings: Settings) -> tuple:
-    return downloads.build_data(settings)
+def load_data(settings: Settings, upload_digest: str | None, _uploaded) -> tuple:
+    """The run's data; `_uploaded` (X, y) is not hashed, its digest stands for it."""
+    return downloads.build_data(settings, _uploaded if settings.dataset == UPLOAD else None)
+
+
+def upload() -> dict | None:
+    return st.session_state.get("upload")
+
+
+def data_id(settings: Settings) -> tuple:
+    up = upload()
+    return settings.data_key() + ((up["digest"],) if settings.dataset == UPLOAD and up else ())
+
+
+def new_run(settings: Settings) -> Run:
+    up = upload()
+    uploaded = (up["X"], up["y"]) if up else None
+    data = load_data(settings, up["digest"] if up else None, uploaded)
+    return Run.start(settings, data, serial=records.new_serial(), data_id=data_id(settings))
 
 
 def start_session() -> None:
-    """First run of a session: settings from the URL, with a warning for every bad value."""
+    """First run of a session: settings from the URL (or a scene), a warning for every bad value."""
     if st.session_state.get("started"):
         return
-    settings, warnings = from_query(st.query_params.to_dict())
+    query = st.query_params.to_dict()
+    settings, warnings = from_query(query)
+    scene = query.get("scene")
+    if scene is not None:
+        if scene in SCENES:
+            settings = SCENES[scene].settings
+        else:
+            warnings.append(f"Unknown scene {scene[:40]!r}; scenes are {', '.join(SCENES)}.")
+    if settings.dataset == UPLOAD and not upload():
+        warnings.append("The link uses uploaded data, which is not in this browser session: using moons.")
+        settings = Settings(**(settings.__dict__ | {"dataset": "moons"}))
     controls.set_widgets(settings)
+    st.session_state.settings = settings
+    st.session_state.presenter = query.get("present") in ("1", "true", "yes")
     st.session_state.url_warnings = warnings
     st.session_state.ghosts = []
+    st.session_state.records = {}
     st.session_state.started = True
 
 
 def sync_url(settings: Settings) -> None:
-    wanted = to_query(settings)
+    wanted = to_query(settings) | ({"present": "1"} if st.session_state.get("present") else {})
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
 
 
+def remember(run: Run) -> None:
+    """Logs the run for the Compare page (once it has steps) and keeps its curve as a ghost."""
+    if run.iteration:
+        st.session_state.records = st.session_state.records | {run.serial: records.record(run)}
+
+
 def keep_ghost(run: Run, new: Settings) -> None:
-    """Keeps a finished or stopped run's cost curve, faded, labelled with what differs from the next."""
+    """Keeps a stopped run's cost curve, faded, labelled with what differs from the next run."""
+    remember(run)
     if run.iteration < 2:
         return
     change = describe_change(new, run.settings)
-    label = f"#{len(st.session_state.ghosts) + 1} " + (change.replace(" → ", " was ") if change else "same settings")
+    label = f"#{run.serial} " + (change.replace(" → ", " was ") if change else "same settings")
     ghosts = st.session_state.ghosts + [(label, run.trainer.history["cost"].copy())]
     st.session_state.ghosts = ghosts[-MAX_GHOSTS:]
 
@@ -52,14 +97,15 @@ def sync_run(settings: Settings) -> Run:
     """The current run, continued or started afresh to match the settings."""
     run: Run | None = st.session_state.get("run")
     if run is None:
-        run = st.session_state.run = Run.start(settings, load_data(settings))
+        run = st.session_state.run = new_run(settings)
         return run
-    if run.settings.data_key() != settings.data_key() or run.settings.model_key() != settings.model_key():
-        what = "New data" if run.settings.data_key() != settings.data_key() else "New network"
-        st.session_state.note = f"{what} ({describe_change(run.settings, settings)}): the run starts afresh."
-        keep_ghost(run, settings)
+    if run.data_id != data_id(settings) or run.settings.model_key() != settings.model_key():
+        what = "New data" if run.data_id != data_id(settings) else "New network"
+        change = describe_change(run.settings, settings) or "a new upload"
+        st.session_state.note = f"{what} ({change}): the run starts afresh."
         run.pause()
-        run = st.session_state.run = Run.start(settings, load_data(settings))
+        keep_ghost(run, settings)
+        run = st.session_state.run = new_run(settings)
         return run
     note = run.update_settings(settings)
     if note:
@@ -71,6 +117,7 @@ def sync_run(settings: Settings) -> Run:
 
 
 def on_play() -> None:
+    st.session_state.url_warnings = []  # read by now
     st.session_state.run.play()
 
 
@@ -87,14 +134,35 @@ def on_reset() -> None:
     run = st.session_state.run
     run.pause()
     keep_ghost(run, run.settings)
-    st.session_state.run = Run.start(run.settings, run.data)
+    st.session_state.run = Run.start(run.settings, run.data, serial=records.new_serial(), data_id=run.data_id)
 
 
 def on_clear_ghosts() -> None:
     st.session_state.ghosts = []
 
 
-def run_controls(run: Run) -> None:
+def on_scene(name: str) -> None:
+    """One click: the scene's settings, a fresh run, and training starts."""
+    settings = SCENES[name].settings
+    controls.set_widgets(settings)
+    st.session_state.settings = settings
+    st.session_state.play_scene = name
+
+
+def scene_row() -> None:
+    cells = st.columns(len(SCENES))
+    for cell, (name, scene) in zip(cells, SCENES.items(), strict=True):
+        cell.button(
+            scene.title,
+            key=f"scene-{name}",
+            on_click=on_scene,
+            args=(name,),
+            help=scene.caption,
+            use_container_width=True,
+        )
+
+
+def run_controls(run: Run, present: bool) -> None:
     play, step, reset, clear, status = st.columns([1, 1, 1, 1.3, 4], vertical_alignment="center")
     if run.status == RUNNING:
         play.button("⏸ Pause", key="pause", on_click=on_pause, use_container_width=True)
@@ -133,13 +201,18 @@ def run_controls(run: Run) -> None:
         use_container_width=True,
         help="Remove the faded cost curves of earlier runs",
     )
-    status.caption(status_text(run))
+    status.caption(status_text(run, present))
 
 
-def status_text(run: Run) -> str:
+def status_text(run: Run, present: bool) -> str:
     lr = "learning rate " + " → ".join(f"{lr:g}" for _, lr in run.lr_schedule)
+    ready = (
+        "Ready."
+        if present
+        else ("Ready: press Train. Changing the learning rate later continues the run; other settings restart it.")
+    )
     return {
-        READY: "Ready: press Train. Changing the learning rate later continues the run; other settings restart it.",
+        READY: ready,
         RUNNING: f"Training… ({lr})",
         PAUSED: f"Paused at iteration {run.iteration:,} ({lr}).",
         DONE: f"Done: {run.iteration:,} iterations in {run.seconds:.1f} s ({lr}).",
@@ -160,15 +233,16 @@ def metrics_row(run: Run, upto: int) -> None:
     cells[5].metric("Steps / s", f"{run.rate:,.0f}" if run.rate else "—")
 
 
-def charts(run: Run, iteration: int, params: dict) -> None:
+def charts(run: Run, iteration: int, params: dict, big: bool) -> None:
     X, Y, X_test, Y_test = run.data
     history = {key: values[:iteration] for key, values in run.trainer.history.items()}
     X_rows, y = X.T, Y[0].astype(int)
     X_test_rows = None if X_test is None else X_test.T
     y_test = None if Y_test is None else Y_test[0].astype(int)
     axes = plot_range(X_rows if X_test is None else np.vstack([X_rows, X_test_rows]))
-    revision = "-".join(map(str, run.settings.data_key()))  # new data resets the zoom, updates keep it
+    revision = "-".join(map(str, run.data_id))  # new data resets the zoom, updates keep it
     marker = iteration if iteration < run.iteration else None
+    height = BIG_CHART_HEIGHT if big else CHART_HEIGHT
     left, right = st.columns(2)
     with left:
         live_chart(
@@ -177,11 +251,12 @@ def charts(run: Run, iteration: int, params: dict) -> None:
                 iterations=run.settings.iterations,
                 ghosts=st.session_state.ghosts,
                 marker=marker,
-                height=CHART_HEIGHT,
+                height=height,
+                big=big,
                 revision=revision,
             ),
             key="cost_chart",
-            height=CHART_HEIGHT,
+            height=height,
         )
     with right:
         live_chart(
@@ -193,15 +268,16 @@ def charts(run: Run, iteration: int, params: dict) -> None:
                 X_test_rows,
                 y_test,
                 axes=axes,
-                height=CHART_HEIGHT,
+                height=height,
+                big=big,
                 revision=revision,
             ),
             key="boundary_chart",
-            height=CHART_HEIGHT,
+            height=height,
         )
 
 
-def live_view(run_every: float | None) -> None:
+def live_view(run_every: float | None, big: bool) -> None:
     """The part that redraws on every tick. Its elements keep their places in every state, so the
     charts are never remounted (a remount would blank them and lose the user's zoom)."""
 
@@ -211,6 +287,7 @@ def live_view(run_every: float | None) -> None:
         if run.status == RUNNING:
             run.advance(run.settings.steps_per_update())
             if run.status != RUNNING:
+                remember(run)
                 st.rerun()  # finished or diverged: redraw the buttons and stop the timer
         alerts = st.container()
         if run.status == DIVERGED:
@@ -224,7 +301,7 @@ def live_view(run_every: float | None) -> None:
                 "Replay",
                 stops,
                 value=stops[-1],
-                key=f"replay-{id(run)}-{len(stops)}",
+                key=f"replay-{run.serial}-{len(stops)}",
                 format_func=lambda i: f"iteration {i:,}",
                 help="Scrub through the stored snapshots of this run.",
             )
@@ -232,7 +309,7 @@ def live_view(run_every: float | None) -> None:
         with metrics:
             metrics_row(run, iteration)
         with charts_place:
-            charts(run, iteration, params)
+            charts(run, iteration, params, big)
 
     view()
 
@@ -241,6 +318,7 @@ def download_row(run: Run) -> None:
     if run.iteration == 0 or run.status == RUNNING:
         return
     history, params = run.trainer.history, run.trainer.params
+    csv_name = "data.csv" if run.settings.dataset == UPLOAD else None
     left, middle, right, _ = st.columns([1, 1, 1, 2])
     left.download_button(
         "Parameters (JSON)",
@@ -254,7 +332,7 @@ def download_row(run: Run) -> None:
     )
     right.download_button(
         "Python script",
-        downloads.reproduce_script(run.settings, run.lr_schedule, run.iteration),
+        downloads.reproduce_script(run.settings, run.lr_schedule, run.iteration, csv_name),
         "twolayer_run.py",
         "text/x-python",
         on_click="ignore",
@@ -263,18 +341,25 @@ def download_row(run: Run) -> None:
 
 def main() -> None:
     start_session()
-    settings = controls.sidebar()
+    up = upload()
+    settings = controls.sidebar(up["name"] if up else None)
+    present = st.session_state.present
     sync_url(settings)
     run = sync_run(settings)
-    st.html(COMPACT_CSS)
-    st.markdown("#### Watch a two-layer network learn")
+    if st.session_state.pop("play_scene", None):
+        run.play()
+    st.html(COMPACT_CSS + (BIG_CSS if present else ""))
+    if present:
+        scene_row()
+    else:
+        st.markdown("#### Watch a two-layer network learn")
     with st.container():  # one element whatever it holds, so everything below keeps its place
         for warning in st.session_state.url_warnings:
             st.warning(warning, icon="🔗")
         if note := st.session_state.pop("note", None):
             st.info(note, icon="ℹ️")
-    run_controls(run)
-    live_view(TICK_SECONDS if run.status == RUNNING else None)
+    run_controls(run, present)
+    live_view(TICK_SECONDS if run.status == RUNNING else None, big=present)
     download_row(run)
 
 
