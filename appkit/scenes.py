@@ -14,16 +14,28 @@ class Scene:
 
 
 SCENES = {
-    "tutorial": Scene("The tutorial's run", "make_moons, 5 tanh units, α = 0.3, 5,000 steps: cost 0.60 → 0.075.",
-                      Settings()),
-    "too-high": Scene("Learning rate too high", "α = 10: the steps overshoot, the cost jumps and training stops.",
-                      Settings(learning_rate=10.0)),
-    "underfit": Scene("Too few hidden units", "One hidden unit can only draw a bent line: the moons stay mixed.",
-                      Settings(hidden_size=1)),
+    "tutorial": Scene(
+        "The tutorial's run", "make_moons, 5 tanh units, α = 0.3, 5,000 steps: cost 0.60 → 0.075.", Settings()
+    ),
+    "too-high": Scene(
+        "Learning rate too high",
+        "α = 10: the steps overshoot, the cost jumps and training stops.",
+        Settings(learning_rate=10.0),
+    ),
+    "underfit": Scene(
+        "Too few hidden units",
+        "One hidden unit can only draw a bent line: the moons stay mixed.",
+        Settings(hidden_size=1),
+    ),
     # Measured: train cost 0.000, test cost 4.3 (it was 0.40 at its lowest), test accuracy 85 %.
-    "overfit": Scene("Overfitting", "25 training points, 64 units: train cost → 0 while the test cost climbs.",
-                     Settings(samples=50, noise=0.35, hidden_size=64, learning_rate=1.0, iterations=20_000,
-                              test_share=0.5)),
-    "noisy": Scene("Noisy data", "Noise 0.5: the classes overlap, so no boundary gets every point right.",
-                   Settings(noise=0.5, test_share=0.3)),
+    "overfit": Scene(
+        "Overfitting",
+        "25 training points, 64 units: train cost → 0 while the test cost climbs.",
+        Settings(samples=50, noise=0.35, hidden_size=64, learning_rate=1.0, iterations=20_000, test_share=0.5),
+    ),
+    "noisy": Scene(
+        "Noisy data",
+        "Noise 0.5: the classes overlap, so no boundary gets every point right.",
+        Settings(noise=0.5, test_share=0.3),
+    ),
 }

@@ -1,0 +1,104 @@
+"""Numbers and figures for the How it works page: a forward pass for one point, each hidden unit's
+map and line. No Streamlit here."""
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from twolayer.activations import ACTIVATIONS
+from twolayer.figures import CLASS_COLOURS
+from twolayer.network import Params, forward
+
+
+def forward_one(x: np.ndarray, params: Params, activation: str) -> dict[str, np.ndarray]:
+    """Z1, A1, Z2 and A2 for one point x (2,): the tutorial's forward pass with real numbers."""
+    _, cache = forward(np.asarray(x, dtype=float).reshape(2, 1), params, activation)
+    return {name: cache[name][:, 0] for name in ("Z1", "A1", "Z2", "A2")}
+
+
+def hidden_units_figure(
+    params: Params,
+    activation: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    axes,
+    columns: int = 4,
+    max_units: int = 16,
+    resolution: int = 50,
+) -> go.Figure:
+    """One panel per hidden unit j: its activation g(w_j . x + b_j) over the plane, and its line
+    w_j . x + b_j = 0, drawn thicker for a larger |W2_j| and coloured by the sign of W2_j (blue: it
+    pushes towards class 1)."""
+    g, _ = ACTIVATIONS[activation]
+    W1, b1, W2 = params["W1"], params["b1"][:, 0], params["W2"][0]
+    units = np.argsort(-np.abs(W2))[:max_units]  # the most influential first
+    rows = int(np.ceil(len(units) / columns))
+    fig = make_subplots(
+        rows,
+        columns,
+        horizontal_spacing=0.02,
+        vertical_spacing=0.06,
+        subplot_titles=[f"unit {j + 1}: W2 = {W2[j]:+.2f}" for j in units],
+    )
+    xs, ys = np.linspace(*axes[0], resolution), np.linspace(*axes[1], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    biggest = np.abs(W2).max() or 1.0
+    low = -1.0 if activation == "tanh" else 0.0
+    for n, j in enumerate(units):
+        row, col = n // columns + 1, n % columns + 1
+        A = g(W1[j, 0] * gx + W1[j, 1] * gy + b1[j])
+        fig.add_trace(
+            go.Heatmap(
+                x=xs,
+                y=ys,
+                z=A.astype(np.float32),
+                colorscale="RdBu",
+                zmin=low,
+                zmid=0 if low else None,
+                zmax=1.0,
+                showscale=n == 0,
+                hovertemplate="g = %{z:.2f}<extra></extra>",
+            ),
+            row,
+            col,
+        )
+        fig.add_trace(
+            go.Scattergl(
+                x=X[:, 0],
+                y=X[:, 1],
+                mode="markers",
+                hoverinfo="skip",
+                marker=dict(size=2.5, color=[CLASS_COLOURS[c] for c in y]),
+            ),
+            row,
+            col,
+        )
+        line = _line(W1[j], b1[j], axes)
+        if line is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=line[0],
+                    y=line[1],
+                    mode="lines",
+                    hoverinfo="skip",
+                    line=dict(color="#1a73e8" if W2[j] > 0 else "#e8710a", width=1 + 5 * abs(W2[j]) / biggest),
+                ),
+                row,
+                col,
+            )
+    fig.update_xaxes(showticklabels=False, range=list(axes[0]))
+    fig.update_yaxes(showticklabels=False, range=list(axes[1]))
+    fig.update_layout(height=230 * rows + 40, margin=dict(l=10, r=10, t=40, b=10), showlegend=False)
+    return fig
+
+
+def _line(w: np.ndarray, b: float, axes):
+    """Two end points of w . x + b = 0 across the plot box, or None if w is zero."""
+    (x0, x1), (y0, y1) = axes
+    if abs(w[1]) > abs(w[0]):
+        xs = np.array([x0, x1])
+        return xs, -(w[0] * xs + b) / w[1]
+    if w[0] == 0:
+        return None
+    ys = np.array([y0, y1])
+    return -(w[1] * ys + b) / w[0], ys

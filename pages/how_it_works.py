@@ -1,0 +1,102 @@
+"""How it works: the tutorial's equations beside the code that computes them, on the live network."""
+
+import inspect
+
+import numpy as np
+import streamlit as st
+
+from appkit.explain import forward_one, hidden_units_figure
+from twolayer import gradient_check
+from twolayer.figures import plot_range
+from twolayer.network import backward, cross_entropy, forward, init_params, update
+
+EQUATIONS = [
+    (
+        "Forward pass",
+        r"""Z^{[1]} = W^{[1]} X + b^{[1]},\quad A^{[1]} = \tanh(Z^{[1]}),\quad
+        Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]},\quad A^{[2]} = \sigma(Z^{[2]})""",
+        forward,
+    ),
+    (
+        "Cost (cross-entropy, from the logits)",
+        r"""J = -\frac{1}{m}\sum_{i=1}^{m}\left(y_i \log a_i + (1-y_i)\log(1-a_i)\right)
+        = \frac{1}{m}\sum_{i=1}^{m}\left(\log(1 + e^{z_i}) - y_i z_i\right)""",
+        cross_entropy,
+    ),
+    (
+        "Backward pass",
+        r"""dZ^{[2]} = A^{[2]} - Y,\quad dW^{[2]} = \tfrac{1}{m}\, dZ^{[2]} A^{[1]T},\quad
+        dZ^{[1]} = W^{[2]T} dZ^{[2]} \odot (1 - A^{[1]2}),\quad dW^{[1]} = \tfrac{1}{m}\, dZ^{[1]} X^{T}""",
+        backward,
+    ),
+    ("Update", r"""\theta := \theta - \alpha\, \frac{\partial J}{\partial \theta}""", update),
+]
+
+
+def current_network():
+    """The playground's network now, or a fresh one on the default data if there is no run yet."""
+    run = st.session_state.get("run")
+    if run is not None:
+        return run.trainer.params, run.settings.activation, run.data, run.iteration
+    from appkit.downloads import build_data
+    from appkit.settings import DEFAULTS
+
+    data = build_data(DEFAULTS)
+    return init_params(2, DEFAULTS.hidden_size, "he", np.random.default_rng(0)), "tanh", data, 0
+
+
+def main() -> None:
+    st.markdown("#### How it works")
+    params, activation, data, iteration = current_network()
+    X, Y = data[0], data[1]
+    st.caption(
+        f"Everything below uses the playground's network at iteration {iteration:,} "
+        f"({params['W1'].shape[0]} hidden units, {activation})."
+    )
+    for title, latex, function in EQUATIONS:
+        st.markdown(f"**{title}**")
+        left, right = st.columns([1, 1.2])
+        left.latex(latex)
+        right.code(inspect.getsource(function), language="python")
+
+    st.markdown("**A point through the network**")
+    left, right = st.columns([1, 2])
+    index = left.number_input("Training point", 0, X.shape[1] - 1, 0, key="point_index")
+    x = X[:, int(index)]
+    values = forward_one(x, params, activation)
+    left.write(f"x = ({x[0]:.3f}, {x[1]:.3f}), label {int(Y[0, int(index)])}")
+    right.dataframe(
+        [
+            {"unit": j + 1, "Z1": values["Z1"][j], "A1": values["A1"][j], "W2": params["W2"][0, j]}
+            for j in range(len(values["Z1"]))
+        ],
+        hide_index=True,
+        height=min(300, 38 + 35 * len(values["Z1"])),
+    )
+    right.latex(
+        rf"Z^{{[2]}} = W^{{[2]}} A^{{[1]}} + b^{{[2]}} = {values['Z2'][0]:.4f}, \quad "
+        rf"A^{{[2]}} = \sigma(Z^{{[2]}}) = {values['A2'][0]:.4f}"
+    )
+
+    st.markdown("**Gradient check on this network**")
+    st.caption(
+        "The backward pass against central differences (J(θ+ε) − J(θ−ε)) / 2ε; "
+        "below 1e-7 means the gradients are right."
+    )
+    if st.button("Run the gradient check", key="gradcheck"):
+        m = min(X.shape[1], 500)
+        errors = gradient_check(X[:, :m], Y[:, :m], params, activation=activation)
+        st.dataframe(
+            [{"parameter": k, "relative error": f"{e:.2e}", "ok": e < 1e-7} for k, e in errors.items()], hide_index=True
+        )
+
+    st.markdown("**What each hidden unit computes**")
+    st.caption(
+        "Each panel: the unit's activation over the plane and its line w·x + b = 0; the line is thicker "
+        "for a larger outgoing weight |W2|, blue when the unit pushes towards class 1, orange otherwise."
+    )
+    X_rows, y = X.T, Y[0].astype(int)
+    st.plotly_chart(hidden_units_figure(params, activation, X_rows, y, plot_range(X_rows)), key="units")
+
+
+main()
