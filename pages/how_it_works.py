@@ -13,23 +13,36 @@ from twolayer.network import backward, cross_entropy, forward, init_params, upda
 EQUATIONS = [
     (
         "Forward pass",
-        r"""Z^{[1]} = W^{[1]} X + b^{[1]},\quad A^{[1]} = \tanh(Z^{[1]}),\quad
-        Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]},\quad A^{[2]} = \sigma(Z^{[2]})""",
+        r"""\begin{aligned}
+        Z^{[1]} &= W^{[1]} X + b^{[1]} & A^{[1]} &= \tanh(Z^{[1]}) \\
+        Z^{[2]} &= W^{[2]} A^{[1]} + b^{[2]} & A^{[2]} &= \sigma(Z^{[2]})
+        \end{aligned}""",
         forward,
     ),
     (
-        "Cost (cross-entropy, from the logits)",
-        r"""J = -\frac{1}{m}\sum_{i=1}^{m}\left(y_i \log a_i + (1-y_i)\log(1-a_i)\right)
-        = \frac{1}{m}\sum_{i=1}^{m}\left(\log(1 + e^{z_i}) - y_i z_i\right)""",
+        "Cost (cross-entropy, computed from the logits)",
+        r"""\begin{aligned}
+        J &= -\frac{1}{m}\sum_{i=1}^{m}\left(y_i \log a_i + (1-y_i)\log(1-a_i)\right) \\
+          &= \frac{1}{m}\sum_{i=1}^{m}\left(\log(1 + e^{z_i}) - y_i z_i\right)
+        \end{aligned}""",
         cross_entropy,
     ),
     (
         "Backward pass",
-        r"""dZ^{[2]} = A^{[2]} - Y,\quad dW^{[2]} = \tfrac{1}{m}\, dZ^{[2]} A^{[1]T},\quad
-        dZ^{[1]} = W^{[2]T} dZ^{[2]} \odot (1 - A^{[1]2}),\quad dW^{[1]} = \tfrac{1}{m}\, dZ^{[1]} X^{T}""",
+        r"""\begin{aligned}
+        dZ^{[2]} &= A^{[2]} - Y \\
+        dW^{[2]} &= \tfrac{1}{m}\, dZ^{[2]} A^{[1]T} & db^{[2]} &= \tfrac{1}{m} \textstyle\sum dZ^{[2]} \\
+        dZ^{[1]} &= W^{[2]T} dZ^{[2]} \odot \left(1 - (A^{[1]})^2\right) \\
+        dW^{[1]} &= \tfrac{1}{m}\, dZ^{[1]} X^{T} & db^{[1]} &= \tfrac{1}{m} \textstyle\sum dZ^{[1]}
+        \end{aligned}""",
         backward,
     ),
-    ("Update", r"""\theta := \theta - \alpha\, \frac{\partial J}{\partial \theta}""", update),
+    (
+        "Update",
+        r"""\theta := \theta - \alpha\, \frac{\partial J}{\partial \theta}
+        \quad\text{for } \theta \in \{W^{[1]}, b^{[1]}, W^{[2]}, b^{[2]}\}""",
+        update,
+    ),
 ]
 
 
@@ -55,9 +68,9 @@ def main() -> None:
     )
     for title, latex, function in EQUATIONS:
         st.markdown(f"**{title}**")
-        left, right = st.columns([1, 1.2])
+        left, right = st.columns([1, 1.3])
         left.latex(latex)
-        right.code(inspect.getsource(function), language="python")
+        right.code(inspect.getsource(function), language="python", wrap_lines=True)
 
     st.markdown("**A point through the network**")
     left, right = st.columns([1, 2])

@@ -158,47 +158,52 @@ def scene_row() -> None:
             on_click=on_scene,
             args=(name,),
             help=scene.caption,
-            use_container_width=True,
+            width="stretch",
         )
 
 
 def run_controls(run: Run, present: bool) -> None:
     play, step, reset, clear, status = st.columns([1, 1, 1, 1.3, 4], vertical_alignment="center")
     if run.status == RUNNING:
-        play.button("⏸ Pause", key="pause", on_click=on_pause, use_container_width=True)
+        play.button("Pause", key="pause", icon=":material/pause:", on_click=on_pause, width="stretch")
     elif run.status == PAUSED:
-        play.button("▶ Resume", key="resume", on_click=on_play, type="primary", use_container_width=True)
+        play.button(
+            "Resume", key="resume", icon=":material/play_arrow:", on_click=on_play, type="primary", width="stretch"
+        )
     else:
         play.button(
-            "▶ Train",
+            "Train",
             key="train",
+            icon=":material/play_arrow:",
             on_click=on_play,
             type="primary",
-            use_container_width=True,
+            width="stretch",
             disabled=run.status != READY,
         )
     step.button(
         "Step",
         key="step",
+        icon=":material/skip_next:",
         on_click=on_step,
         disabled=run.status not in (READY, PAUSED),
         help=f"Advance {run.settings.steps_per_update():,} steps",
-        use_container_width=True,
+        width="stretch",
     )
     reset.button(
-        "↺ Reset",
+        "Reset",
         key="reset",
+        icon=":material/restart_alt:",
         on_click=on_reset,
         disabled=run.iteration == 0,
         help="Start again with the same seeds",
-        use_container_width=True,
+        width="stretch",
     )
     clear.button(
         "Clear ghosts",
         key="clear_ghosts",
         on_click=on_clear_ghosts,
         disabled=not st.session_state.ghosts,
-        use_container_width=True,
+        width="stretch",
         help="Remove the faded cost curves of earlier runs",
     )
     status.caption(status_text(run, present))
@@ -291,7 +296,7 @@ def live_view(run_every: float | None, big: bool) -> None:
                 st.rerun()  # finished or diverged: redraw the buttons and stop the timer
         alerts = st.container()
         if run.status == DIVERGED:
-            alerts.error(run.error, icon="⚠️")
+            alerts.error(run.error, icon=":material/warning:")
         metrics = st.container()
         charts_place = st.container()
         iteration, params = run.iteration, run.snapshots[-1][1]
@@ -355,9 +360,9 @@ def main() -> None:
         st.markdown("#### Watch a two-layer network learn")
     with st.container():  # one element whatever it holds, so everything below keeps its place
         for warning in st.session_state.url_warnings:
-            st.warning(warning, icon="🔗")
+            st.warning(warning, icon=":material/link:")
         if note := st.session_state.pop("note", None):
-            st.info(note, icon="ℹ️")
+            st.info(note, icon=":material/info:")
     run_controls(run, present)
     live_view(TICK_SECONDS if run.status == RUNNING else None, big=present)
     download_row(run)

@@ -50,7 +50,7 @@ def main() -> None:
             try:
                 X, y = load_csv(content)
             except ValueError as error:
-                st.error("This file cannot be used; the data you had stays in use.", icon="⚠️")
+                st.error("This file cannot be used; the data you had stays in use.", icon=":material/warning:")
                 st.text(str(error))  # plain text: nothing from the file is rendered as Markdown or HTML
             else:
                 # A safe display name: the file name is user text, keep letters, digits and . _ -
