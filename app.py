@@ -1,6 +1,11 @@
 """twolayer: watch a two-layer network learn. Run with `streamlit run app.py`."""
 
 import streamlit as st
+from threadpoolctl import threadpool_limits
+
+# Every session trains tiny matrices on a shared 2-core machine: BLAS threads only add overhead and
+# oversubscribe the cores when several people train at once (measured in ../shared/notes/baselines.md).
+threadpool_limits(1)
 
 st.set_page_config(page_title="twolayer playground", page_icon=":material/hub:", layout="wide")
 
