@@ -35,6 +35,7 @@ class Run:
     data_id: tuple = ()  # what the data was built from (settings, and the upload's digest)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _since: tuple | None = field(default=None, repr=False)  # (time, iteration) when running resumed
+    _stride: int = field(default=0, repr=False)  # smallest gap kept between snapshots after thinning
 
     @classmethod
     def start(cls, settings: Settings, data: tuple, serial: int = 0, data_id: tuple = ()) -> "Run":
@@ -107,13 +108,13 @@ class Run:
             old, note = self.settings, None
             if settings.learning_rate != old.learning_rate:
                 self.trainer.learning_rate = settings.learning_rate
-                if self.iteration and self.lr_schedule[-1][0] == self.iteration:
-                    self.lr_schedule[-1] = (self.iteration, settings.learning_rate)
-                elif self.iteration:
-                    self.lr_schedule.append((self.iteration, settings.learning_rate))
-                else:
+                if self.status == DIVERGED:
+                    note = f"Learning rate set to {settings.learning_rate:g}: press Reset to train with it."
+                elif self.iteration == 0:
                     self.lr_schedule = [(0, settings.learning_rate)]
-                if self.iteration:
+                else:
+                    earlier = self.lr_schedule[:-1] if self.lr_schedule[-1][0] == self.iteration else self.lr_schedule
+                    self.lr_schedule = [*earlier, (self.iteration, settings.learning_rate)]
                     note = (
                         f"Learning rate changed to {settings.learning_rate:g}: the run continues from "
                         f"iteration {self.iteration}."
@@ -132,11 +133,17 @@ class Run:
             self._since = None
 
     def _snapshot(self) -> None:
+        """Keeps snapshots evenly spread: once thinned to every other one, new ones are kept only
+        `_stride` iterations apart, so a long run of small steps still reaches back to its start."""
         if self.snapshots and self.snapshots[-1][0] == self.iteration:
             return
-        snapshots = self.snapshots + [(self.iteration, self.trainer.params)]
+        snapshots = self.snapshots
+        if len(snapshots) >= 2 and snapshots[-1][0] - snapshots[-2][0] < self._stride:
+            snapshots = snapshots[:-1]  # the previous last one was only kept as the latest
+        snapshots = snapshots + [(self.iteration, self.trainer.params)]
         if len(snapshots) > MAX_SNAPSHOTS:  # keep the first, the last, and every other one between
             snapshots = snapshots[:-1:2] + snapshots[-1:]
+            self._stride = snapshots[1][0] - snapshots[0][0]
         self.snapshots = snapshots
 
     def snapshot_at(self, iteration: int) -> tuple[int, dict]:

@@ -155,8 +155,15 @@ def to_query(settings: Settings) -> dict[str, str]:
     for field in fields(Settings):
         value = getattr(settings, field.name)
         if value != getattr(DEFAULTS, field.name):
-            query[FIELD_URL_NAMES[field.name]] = value if isinstance(value, str) else f"{value:g}"
+            query[FIELD_URL_NAMES[field.name]] = _url_text(value)
     return query
+
+
+def _url_text(value) -> str:
+    """Exact text for a value: integers in full (a seed of 1234567 must not become 1.23457e+06)."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 def describe_change(old: Settings, new: Settings) -> str:
@@ -165,11 +172,7 @@ def describe_change(old: Settings, new: Settings) -> str:
     for field in fields(Settings):
         a, b = getattr(old, field.name), getattr(new, field.name)
         if a != b and field.name != "speed":
-            parts.append(
-                f"{FIELD_URL_NAMES[field.name]} {a:g} → {b:g}"
-                if not isinstance(a, str)
-                else f"{FIELD_URL_NAMES[field.name]} {a} → {b}"
-            )
+            parts.append(f"{FIELD_URL_NAMES[field.name]} {_url_text(a)} → {_url_text(b)}")
     return ", ".join(parts)
 
 

@@ -194,7 +194,7 @@ def run_controls(run: Run, present: bool) -> None:
         key="reset",
         icon=":material/restart_alt:",
         on_click=on_reset,
-        disabled=run.iteration == 0,
+        disabled=run.iteration == 0 and run.status != RUNNING,  # drawn before the first tick of a run
         help="Start again with the same seeds",
         width="stretch",
     )
