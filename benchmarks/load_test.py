@@ -1,0 +1,162 @@
+"""Concurrent browser sessions against one URL, each training its own configuration.
+
+Each session is a Playwright context (its own cookies, so behind nginx its own backend) with one
+page that opens the playground with its settings in the URL, presses Train, and records every
+chart update (the live chart's `_revision` counter) with the page's clock. At the end it downloads
+the parameters JSON and compares them, exactly, with the engine trained headless on the same
+settings: any cross-talk between sessions would show there.
+"""
+
+import asyncio
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+
+from appkit.downloads import build_data
+from appkit.settings import Settings, to_query
+from twolayer import Trainer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LEARNING_RATES = (0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
+HIDDEN = (3, 4, 5, 6, 8)
+
+# Records (time, revision) whenever the cost chart's revision changes, from the first frame on.
+SAMPLER = """() => {
+  window.__updates = [];
+  let last = -1;
+  const tick = (t) => {
+    const div = document.querySelector('.st-key-cost_chart .js-plotly-plot');
+    const revision = div ? (div._revision || 0) : -1;
+    if (revision !== last) { window.__updates.push([t, revision]); last = revision; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def session_settings(index: int, iterations: int) -> Settings:
+    """A different configuration for each session (learning rate, hidden size, seeds)."""
+    return Settings(
+        learning_rate=LEARNING_RATES[index % len(LEARNING_RATES)],
+        hidden_size=HIDDEN[index % len(HIDDEN)],
+        iterations=iterations,
+        data_seed=index,
+        init_seed=index,
+    )
+
+
+@dataclass
+class SessionResult:
+    index: int
+    settings: Settings
+    backend: str | None  # nginx's X-Twolayer-Backend header, when there is one
+    updates: int  # chart updates seen while training
+    seconds: float  # from the click on Train to the last update
+    slowest_tick: float  # longest gap between two chart updates while training, seconds
+    exact: bool  # the downloaded parameters equal the headless engine's, bit for bit
+
+    @property
+    def updates_per_second(self) -> float:
+        return self.updates / self.seconds if self.seconds else 0.0
+
+
+def headless_params(settings: Settings) -> dict:
+    X, Y, X_test, Y_test = build_data(settings)
+    trainer = Trainer(
+        X,
+        Y,
+        settings.hidden_size,
+        settings.learning_rate,
+        activation=settings.activation,
+        init=settings.init,
+        l2=settings.l2,
+        random_state=settings.init_seed,
+        X_test=X_test,
+        Y_test=Y_test,
+    )
+    trainer.train(settings.iterations)
+    return {name: value.tolist() for name, value in trainer.params.items()}
+
+
+async def one_session(
+    browser,
+    url: str,
+    index: int,
+    iterations: int,
+    start: asyncio.Barrier,
+    timeout: float,
+    backend_cookie: str | None = None,
+) -> SessionResult:
+    settings = session_settings(index, iterations)
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    if backend_cookie:
+        await context.add_cookies([{"name": "twolayer_backend", "value": backend_cookie, "url": url}])
+    page = await context.new_page()
+    query = "&".join(f"{k}={v}" for k, v in to_query(settings).items())
+    response = await page.goto(f"{url}/?{query}")
+    backend = response.headers.get("x-twolayer-backend") if response else None
+    await page.wait_for_selector(
+        "[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout * 1000
+    )
+    await page.get_by_role("button", name="Train").wait_for(timeout=timeout * 1000)
+    await page.wait_for_selector(".st-key-cost_chart .js-plotly-plot", timeout=timeout * 1000)
+    await page.evaluate(SAMPLER)
+    await asyncio.wait_for(start.wait(), timeout)  # every session presses Train together
+    clicked = await page.evaluate("() => performance.now()")
+    await page.get_by_role("button", name="Train").click()
+    await page.get_by_text("Done:").wait_for(timeout=timeout * 1000)
+    updates = [(t, r) for t, r in await page.evaluate("() => window.__updates") if t >= clicked]
+    times = [clicked] + [t for t, _ in updates]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    async with page.expect_download() as download_info:
+        await page.get_by_role("button", name="Parameters (JSON)").click()
+    download = await download_info.value
+    params = json.loads(Path(await download.path()).read_text())["params"]
+    exact = params == headless_params(settings)
+    await context.close()
+    return SessionResult(
+        index, settings, backend, len(updates), (times[-1] - clicked) / 1000, max(gaps) / 1000 if gaps else 0.0, exact
+    )
+
+
+async def run_sessions(
+    url: str, sessions: int, iterations: int, timeout: float = 120.0, backends: list[str] | None = None
+) -> list[SessionResult]:
+    """Opens `sessions` pages at once, starts them together, waits for all to finish. `backends`
+    (nginx cookie values) pins session i to backends[i % len(backends)]."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        start = asyncio.Barrier(sessions)
+        try:
+            results = await asyncio.gather(
+                *[
+                    one_session(
+                        browser, url, i, iterations, start, timeout, backends[i % len(backends)] if backends else None
+                    )
+                    for i in range(sessions)
+                ]
+            )
+        finally:
+            await browser.close()
+    return list(results)
+
+
+def summary(results: list[SessionResult]) -> dict:
+    return {
+        "sessions": len(results),
+        "all exact": all(r.exact for r in results),
+        "median updates/s per session": statistics.median(r.updates_per_second for r in results),
+        "lowest updates/s": min(r.updates_per_second for r in results),
+        "slowest tick (s)": max(r.slowest_tick for r in results),
+        "median run time (s)": statistics.median(r.seconds for r in results),
+    }
