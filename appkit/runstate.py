@@ -78,26 +78,35 @@ class Run:
                 self.status = PAUSED
 
     def advance(self, steps: int) -> None:
-        """Up to `steps` more updates (never past the iteration budget); for ticks and Step."""
+        """Up to `steps` more updates (never past the iteration budget); for ticks and Step.
+
+        The bookkeeping (snapshot, rate, status) runs in `finally`, so even an interrupted update
+        leaves the run consistent with its trainer (which is itself all-or-nothing).
+        """
         with self.lock:
-            if self.status not in (READY, RUNNING, PAUSED) or not self.remaining:
+            if self.status not in (READY, RUNNING, PAUSED):
                 return
-            steps = min(steps, self.remaining)
             try:
-                self.trainer.train(steps)
+                if self.remaining:
+                    self.trainer.train(min(steps, self.remaining))
             except TrainingDiverged as diverged:
                 self._account()
                 self.error, self.status = str(diverged), DIVERGED
-            self._snapshot()
-            if self.status == RUNNING:
-                start, first = self._since
-                elapsed = time.perf_counter() - start
-                self.rate = (self.iteration - first) / elapsed if elapsed > 0 else 0.0
-            if self.status != DIVERGED and not self.remaining:
-                self._account()
-                self.status = DONE
-            elif self.status == READY:
-                self.status = PAUSED  # a Step before Train leaves the run paused
+            finally:
+                self._settle()
+
+    def _settle(self) -> None:
+        """Brings snapshot, rate and status in line with the trainer after an update."""
+        self._snapshot()
+        if self.status == RUNNING and self._since is not None:
+            start, first = self._since
+            elapsed = time.perf_counter() - start
+            self.rate = (self.iteration - first) / elapsed if elapsed > 0 else 0.0
+        if self.status != DIVERGED and not self.remaining:
+            self._account()
+            self.status = DONE
+        elif self.status == READY and self.iteration:
+            self.status = PAUSED  # a Step before Train leaves the run paused
 
     def update_settings(self, settings: Settings) -> str | None:
         """Takes settings that keep the data and the network (learning rate, iterations, speed).

@@ -68,19 +68,22 @@ def heatmap_figure(sweep: Sweep, metric: str, current: tuple[float, int] | None,
         ys.append(f"{lr:g}")
         values.append(value)
         texts.append("diverged" if np.isnan(value) else (f"{value:.0%}" if "accuracy" in metric else f"{value:.3f}"))
-    finite = [v for v in values if not np.isnan(v)]
-    colours = [v if not np.isnan(v) else None for v in values]
+    ok = [not np.isnan(v) for v in values]
+    finite = [v for v, good in zip(values, ok, strict=True) if good]
+    pick = lambda items, keep: [item for item, good in zip(items, ok, strict=True) if good == keep]  # noqa: E731
+    customdata = [[float(y), int(x)] for x, y in zip(xs, ys, strict=True)]
     fig = go.Figure(
         go.Scatter(
-            x=xs,
-            y=ys,
+            x=pick(xs, True),
+            y=pick(ys, True),
             mode="markers+text",
-            text=texts,
+            text=pick(texts, True),
             textfont=dict(size=13, color="black"),
+            customdata=pick(customdata, True),
             marker=dict(
                 symbol="square",
                 size=58,
-                color=colours,
+                color=finite,
                 colorscale="Viridis",
                 reversescale=lower_better,
                 cmin=min(finite) if finite else 0,
@@ -88,10 +91,22 @@ def heatmap_figure(sweep: Sweep, metric: str, current: tuple[float, int] | None,
                 colorbar=dict(title=dict(text=metric)),
                 line=dict(color="white", width=1),
             ),
-            customdata=[[float(y), int(x)] for x, y in zip(xs, ys, strict=True)],
             hovertemplate="learning rate %{y}, hidden %{x}: %{text}<extra>click to open</extra>",
         )
     )
+    if not all(ok):  # diverged cells: grey, still clickable (the playground shows the divergence)
+        fig.add_trace(
+            go.Scatter(
+                x=pick(xs, False),
+                y=pick(ys, False),
+                mode="markers+text",
+                text=pick(texts, False),
+                textfont=dict(size=12, color="#3c4043"),
+                customdata=pick(customdata, False),
+                marker=dict(symbol="square", size=58, color="#dadce0", line=dict(color="white", width=1)),
+                hovertemplate="learning rate %{y}, hidden %{x}: diverged<extra>click to open</extra>",
+            )
+        )
     if current is not None and f"{current[0]:g}" in ys and str(current[1]) in xs:
         fig.add_trace(
             go.Scatter(

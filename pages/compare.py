@@ -84,9 +84,10 @@ def main() -> None:
             axes=plot_range(X_all),
             height=340,
             resolution=60,
+            legend=False,
+            colorbar=False,
         )
-        fig.update_layout(showlegend=False, title=dict(text=f"#{r['run']}", x=0.02))
-        fig.update_traces(showscale=False, selector=dict(type="heatmap"))
+        fig["layout"]["title"] = dict(text=f"#{r['run']}", x=0.02)
         with cell:
             st.plotly_chart(fig, key=f"compare_boundary_{r['run']}")
 

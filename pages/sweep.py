@@ -83,8 +83,8 @@ def main() -> None:
         heatmap_figure(sweep, metric, current), key="sweep_heatmap", on_select="rerun", selection_mode="points"
     )
     st.caption(
-        "Click a cell to open that configuration in the playground. The red square is the playground's "
-        "setting. Empty cells diverged."
+        "Click a cell to open that configuration in the playground. The outlined square is the playground's "
+        "setting. Grey cells diverged."
     )
     points = event.selection.points if event and event.selection else []
     if points:

@@ -122,12 +122,20 @@ class Trainer:
         return Snapshot(self.iteration, self.params, self.history, self.learning_rate)
 
     def train(self, steps: int) -> Snapshot:
-        """Runs `steps` more updates; raises TrainingDiverged (keeping the good steps) on blow-up."""
+        """Runs `steps` more updates; raises TrainingDiverged (keeping the good steps) on blow-up.
+
+        All or nothing: if anything interrupts it, the trainer is left as it was before the call.
+        """
         steps = v.check_int("steps", steps, low=1)
         if self.diverged is not None:
             raise self.diverged
         self._bad_cost = None
-        records = self.net.run(steps, self.learning_rate, accuracy=self.track_accuracy, check=self._first_bad_cost)
+        start = self.net.theta.copy()
+        try:
+            records = self.net.run(steps, self.learning_rate, accuracy=self.track_accuracy, check=self._first_bad_cost)
+        except BaseException:  # interrupted (a KeyboardInterrupt, a UI thread stopped): as if never called
+            self.net.theta[...] = start
+            raise
         done = len(records["cost"])
         self._append(records, done)
         if done < steps:  # step number `self.iteration` (counting from 0) was the bad one
