@@ -13,6 +13,7 @@ import numpy as np
 
 from twolayer import Trainer, TrainingDiverged
 
+from .downloads import build_trainer
 from .settings import Settings
 
 MAX_SNAPSHOTS = 400  # replay keeps at most this many parameter snapshots (thinned evenly)
@@ -39,19 +40,7 @@ class Run:
 
     @classmethod
     def start(cls, settings: Settings, data: tuple, serial: int = 0, data_id: tuple = ()) -> "Run":
-        X, Y, X_test, Y_test = data
-        trainer = Trainer(
-            X,
-            Y,
-            settings.hidden_size,
-            settings.learning_rate,
-            activation=settings.activation,
-            init=settings.init,
-            l2=settings.l2,
-            random_state=settings.init_seed,
-            X_test=X_test,
-            Y_test=Y_test,
-        )
+        trainer = build_trainer(settings, data, settings.learning_rate)
         run = cls(settings, data, trainer, lr_schedule=[(0, settings.learning_rate)], serial=serial, data_id=data_id)
         run.snapshots.append((0, trainer.params))
         return run

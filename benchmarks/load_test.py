@@ -15,9 +15,8 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from appkit.downloads import build_data
+from appkit.downloads import build_data, build_trainer
 from appkit.settings import Settings, to_query
-from twolayer import Trainer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -71,19 +70,7 @@ class SessionResult:
 
 
 def headless_params(settings: Settings) -> dict:
-    X, Y, X_test, Y_test = build_data(settings)
-    trainer = Trainer(
-        X,
-        Y,
-        settings.hidden_size,
-        settings.learning_rate,
-        activation=settings.activation,
-        init=settings.init,
-        l2=settings.l2,
-        random_state=settings.init_seed,
-        X_test=X_test,
-        Y_test=Y_test,
-    )
+    trainer = build_trainer(settings, build_data(settings), settings.learning_rate)
     trainer.train(settings.iterations)
     return {name: value.tolist() for name, value in trainer.params.items()}
 
