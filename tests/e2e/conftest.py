@@ -117,9 +117,13 @@ def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         pytest.fail(str(error))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: Path):
-    """One headless Chromium for the session; tests open their own pages (or contexts) in it."""
+    """One headless Chromium per test module; tests open their own contexts (sessions) in it.
+
+    Module scope, not session: Playwright's sync API allows one running instance per thread, so a
+    session-wide one would break test modules that start their own (tests/e2e/test_live_chart.py).
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
