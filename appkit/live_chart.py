@@ -47,44 +47,61 @@ function loadPlotly(url) {
 // Streamlit's default Plotly template ("streamlit") holds placeholder colours #000001-#000040 that
 // st.plotly_chart swaps for theme colours in the browser. Do the same from the theme's CSS variables.
 function parseThemed(text, el) {
-  if (!text.includes('"#000001"')) return JSON.parse(text);
   const css = getComputedStyle(el);
   const v = (name) => css.getPropertyValue(`--st-${name}`).trim();
-  const lists = ["categorical", "sequential", "diverging"].map((k) => v(`chart-${k}-colors`).split(","));
   const [bg, fg, border] = [v("background-color"), v("text-color"), v("border-color")];
-  const other = { 32: v("green-color"), 33: v("red-color"), 34: v("blue-color"), 35: border, 36: v("gray-color"),
-    37: fg, 38: bg, 39: v("secondary-background-color"), 40: v("secondary-background-color") };
-  const fig = JSON.parse(text.replace(/"#0000([0-3][1-9]|[1-4]0)"/g, (match, digits) => {
-    const n = Number(digits) - 1;
-    const list = lists[Math.floor(n / 10)];
-    const color = n < 30 ? list[(n % 10) % list.length] : other[n + 1];
-    return color ? `"${color}"` : match;
-  }));
-  const axis = { gridcolor: border, zerolinecolor: border, linecolor: border, automargin: true };
-  const defaults = fig.figure.layout?.template?.layout;  // the figure's own layout still wins
-  if (defaults) {
-    Object.assign(defaults, { paper_bgcolor: bg, plot_bgcolor: bg, font: { color: fg, family: v("font") } });
-    Object.assign(defaults, { xaxis: axis, yaxis: axis });
+  let fig;
+  if (text.includes('"#000001"')) {
+    const lists = ["categorical", "sequential", "diverging"].map((k) => v(`chart-${k}-colors`).split(","));
+    const other = { 32: v("green-color"), 33: v("red-color"), 34: v("blue-color"), 35: border, 36: v("gray-color"),
+      37: fg, 38: bg, 39: v("secondary-background-color"), 40: v("secondary-background-color") };
+    fig = JSON.parse(text.replace(/"#0000([0-3][1-9]|[1-4]0)"/g, (match, digits) => {
+      const n = Number(digits) - 1;
+      const list = lists[Math.floor(n / 10)];
+      const color = n < 30 ? list[(n % 10) % list.length] : other[n + 1];
+      return color ? `"${color}"` : match;
+    }));
+  } else {
+    fig = JSON.parse(text);
   }
+  // Theme defaults (font, colours, labels kept inside the chart) for every figure, templated or plain;
+  // the figure's own layout still wins.
+  const axis = { gridcolor: border, zerolinecolor: border, linecolor: border, automargin: true };
+  const layout = (fig.figure.layout ??= {});
+  const template = (layout.template ??= {});
+  const defaults = (template.layout ??= {});
+  Object.assign(defaults, { paper_bgcolor: bg, plot_bgcolor: bg, font: { color: fg, family: v("font") } });
+  Object.assign(defaults, { xaxis: axis, yaxis: axis });
   return fig;
 }
 
+// Graph divs by key. Streamlit 1.67 sometimes drops and re-creates an element when a fragment tick
+// follows a full rerun; the chart's div is then moved into the new element, with its zoom, instead
+// of being drawn afresh.
+const charts = (window.__appkitCharts ??= new Map());
+
 export default async function ({ data, parentElement }) {
+  const msg = parseThemed(new TextDecoder().decode(data), parentElement);
   let div = parentElement.querySelector(":scope > .appkit-live-chart");
   if (!div) {
-    div = document.createElement("div");
-    div.className = "appkit-live-chart";
-    div.style.width = "100%";
-    parentElement.appendChild(div);
+    div = charts.get(msg.key);
+    if (!div) {
+      div = document.createElement("div");
+      div.className = "appkit-live-chart";
+      div.style.width = "100%";
+    }
+    parentElement.appendChild(div);  // moves a remounted chart's div here
+    charts.set(msg.key, div);
   }
-  const msg = parseThemed(new TextDecoder().decode(data), parentElement);
   div.style.height = `${msg.height}px`;
   // Streamlit also calls this for a call overtaken by a newer update, so act only once the div is gone.
-  const cleanup = () => {
+  // Purge only a chart that stays gone: a remounted one is moved into its new element first.
+  const cleanup = () => setTimeout(() => {
     if (div.isConnected) return;
     div._resizer?.disconnect();
     window.Plotly?.purge(div);
-  };
+    if (charts.get(msg.key) === div) charts.delete(msg.key);
+  }, 5000);
 
   // Draw only the newest figure: if updates arrive while one is drawing, skip the stale ones.
   div._next = msg;
@@ -150,6 +167,6 @@ def live_chart(figure: go.Figure | dict[str, Any], *, key: str, height: int = 45
         raise ValueError(f"live_chart needs a non-empty str key, got {key!r}")
     if not isinstance(height, int) or height <= 0:
         raise ValueError(f"live_chart height must be a positive int (pixels), got {height!r}")
-    head = json.dumps({"plotly_url": _plotly_js_url(), "config": _CONFIG, "height": height})
+    head = json.dumps({"plotly_url": _plotly_js_url(), "config": _CONFIG, "height": height, "key": key})
     payload = f'{head[:-1]},"figure":{figure_json(figure)}}}'
     _component(key=key, data=payload.encode(), height=height)

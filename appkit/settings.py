@@ -14,7 +14,7 @@ LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0
 ITERATIONS = (100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)
 L2_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 SPEEDS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)  # steps per update; 0 = auto
-AUTO_UPDATES = 20  # "auto" speed: a run takes about this many chart updates
+AUTO_UPDATES = 16  # "auto" speed: a run takes about this many chart updates (>= 10 frames, <= 4 s)
 INITS = ("he", "small")
 MAX_SEED = 2**31 - 1
 

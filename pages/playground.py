@@ -10,7 +10,7 @@ from appkit.scenes import SCENES
 from appkit.settings import UPLOAD, Settings, describe_change, from_query, to_query
 from twolayer.figures import boundary_figure, cost_figure, plot_range
 
-TICK_SECONDS = 0.12  # one chart update per tick while training
+TICK_SECONDS = 0.1  # one chart update per tick while training
 CHART_HEIGHT, BIG_CHART_HEIGHT = 440, 520
 MAX_GHOSTS = 6
 # Less empty space above the title, so charts and metrics fit a 1280x800 laptop screen.

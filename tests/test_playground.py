@@ -463,11 +463,12 @@ def media(monkeypatch) -> dict[str, tuple[bytes, str, str | None]]:
 
 
 def test_downloads_hold_the_runs_parameters_history_and_script(media):
-    at = click(app({"iters": "500", "test": "0.2"}), "train")  # 25 steps per tick
+    at = click(app({"iters": "500", "test": "0.2"}), "train")
     ok(at.run())
     click(at, "pause")
     run = run_of(at)
-    assert run.iteration == 50
+    steps = 2 * run.settings.steps_per_update()  # two ticks
+    assert run.iteration == steps
     buttons = at.get("download_button")
     assert [b.label for b in buttons] == ["Parameters (JSON)", "Cost history (CSV)", "Python script"]
     assert all(b.proto.ignore_rerun for b in buttons)  # a download does not cut a tick
@@ -482,16 +483,16 @@ def test_downloads_hold_the_runs_parameters_history_and_script(media):
     }
 
     doc = json.loads(files["twolayer-params.json"][0])
-    assert doc["iteration"] == 50 and doc["learning_rate_schedule"] == [[0, 0.3]]
+    assert doc["iteration"] == steps and doc["learning_rate_schedule"] == [[0, 0.3]]
     assert doc["settings"]["test_share"] == 0.2 and doc["settings"]["iterations"] == 500
     params = load_params_json(files["twolayer-params.json"][0])
     for name, value in run.trainer.params.items():
         np.testing.assert_array_equal(params[name], value)
 
     lines = files["twolayer-history.csv"][0].splitlines()
-    assert lines[0] == "iteration,cost,accuracy,test_cost,test_accuracy" and len(lines) == 51
+    assert lines[0] == "iteration,cost,accuracy,test_cost,test_accuracy" and len(lines) == steps + 1
     table = np.array([[float(x) for x in line.split(",")] for line in lines[1:]])
-    np.testing.assert_array_equal(table[:, 0], np.arange(50))
+    np.testing.assert_array_equal(table[:, 0], np.arange(steps))
     for column, key in enumerate(("cost", "accuracy", "test_cost", "test_accuracy"), start=1):
         np.testing.assert_array_equal(table[:, column], run.trainer.history[key])
 

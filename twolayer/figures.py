@@ -46,6 +46,8 @@ def probability_grid(params: Params, activation: str, x_range, y_range, resoluti
 
 
 def _layout(height: int, big: bool, revision: str, **axes) -> dict:
+    for axis in axes.values():
+        axis.setdefault("automargin", True)  # tick labels and titles stay inside the chart
     return dict(
         height=height,
         margin=dict(l=10, r=10, t=36, b=10),
