@@ -500,7 +500,7 @@ def test_downloads_hold_the_runs_parameters_history_and_script(media):
     with contextlib.redirect_stdout(out):
         exec(compile(files["twolayer_run.py"][0], "twolayer_run.py", "exec"), {"__name__": "__main__"})
     printed = dict(line.split(": ", 1) for line in out.getvalue().splitlines())
-    assert int(printed["iterations"]) == 50
+    assert int(printed["iterations"]) == steps
     assert float(printed["train cost"]) == run.trainer.history["cost"][-1]
     assert float(printed["test accuracy"]) == run.trainer.history["test_accuracy"][-1]
 
