@@ -16,4 +16,8 @@ pages = [
     st.Page("pages/how_it_works.py", title="How it works", icon=":material/functions:", url_path="how-it-works"),
     st.Page("pages/your_data.py", title="Your data", icon=":material/upload_file:", url_path="your-data"),
 ]
-st.navigation(pages).run()
+st.session_state.navigation_ready = True  # pages/*.py check this (appkit/navigation.py)
+page = st.navigation(pages)
+if deep_link := st.session_state.pop("deep_link", None):  # a link opened before navigation existed
+    st.switch_page(deep_link)
+page.run()

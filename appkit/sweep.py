@@ -114,7 +114,7 @@ def heatmap_figure(sweep: Sweep, metric: str, current: tuple[float, int] | None,
                 y=[f"{current[0]:g}"],
                 mode="markers",
                 hoverinfo="skip",
-                marker=dict(symbol="square-open", size=66, line=dict(color="#d93025", width=4)),
+                marker=dict(symbol="square-open", size=66, color="#d93025", line=dict(color="#d93025", width=4)),
                 name="playground's setting",
             )
         )
@@ -123,7 +123,12 @@ def heatmap_figure(sweep: Sweep, metric: str, current: tuple[float, int] | None,
         margin=dict(l=10, r=10, t=30, b=10),
         showlegend=False,
         plot_bgcolor="white",
-        xaxis=dict(title="hidden units", type="category"),
+        xaxis=dict(
+            title="hidden units",
+            type="category",
+            categoryorder="array",
+            categoryarray=[str(h) for h in sweep.hidden_sizes],
+        ),
         yaxis=dict(
             title="learning rate",
             type="category",

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from appkit import records
+from appkit.navigation import ensure_app
 from twolayer.figures import boundary_figure, plot_range, thin
 
 PALETTE = ["#1a73e8", "#e8710a", "#188038", "#d93025"]
@@ -38,6 +39,7 @@ def label(record: dict) -> str:
 
 
 def main() -> None:
+    ensure_app("pages/compare.py")
     st.markdown("#### Compare runs")
     logged = session_records()
     if not logged:

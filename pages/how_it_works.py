@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from appkit.explain import forward_one, hidden_units_figure
+from appkit.navigation import ensure_app
 from twolayer import gradient_check
 from twolayer.figures import plot_range
 from twolayer.network import backward, cross_entropy, forward, init_params, update
@@ -59,6 +60,7 @@ def current_network():
 
 
 def main() -> None:
+    ensure_app("pages/how_it_works.py")
     st.markdown("#### How it works")
     params, activation, data, iteration = current_network()
     X, Y = data[0], data[1]

@@ -5,9 +5,10 @@ import streamlit as st
 
 from appkit import controls, downloads, records
 from appkit.live_chart import live_chart
+from appkit.navigation import ensure_app
 from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING, Run
 from appkit.scenes import SCENES
-from appkit.settings import UPLOAD, Settings, describe_change, from_query, to_query
+from appkit.settings import UPLOAD, URL_NAMES, Settings, describe_change, from_query, to_query
 from twolayer.figures import boundary_figure, cost_figure, plot_range
 
 TICK_SECONDS = 0.1  # one chart update per tick while training
@@ -17,10 +18,10 @@ MAX_GHOSTS = 6
 COMPACT_CSS = "<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem; padding-bottom: 1rem}</style>"
 # Presenter mode: larger metrics and buttons for the back of the room.
 BIG_CSS = """<style>
-[data-testid='stMetricValue'] {font-size: 3rem}
-[data-testid='stMetricLabel'] p {font-size: 1.3rem}
-[data-testid='stMainBlockContainer'] button p {font-size: 1.25rem}
-[data-testid='stCaptionContainer'] p {font-size: 1.2rem}
+[data-testid='stMetricValue'] {font-size: clamp(1.6rem, 2.4vw, 3rem)}
+[data-testid='stMetricLabel'] p {font-size: clamp(1rem, 1.1vw, 1.3rem); white-space: normal}
+[data-testid='stMainBlockContainer'] button p {font-size: clamp(0.95rem, 1.05vw, 1.25rem); white-space: normal}
+[data-testid='stCaptionContainer'] p {font-size: clamp(1rem, 1.1vw, 1.25rem)}
 </style>"""
 
 
@@ -52,6 +53,8 @@ def start_session() -> None:
         return
     query = st.query_params.to_dict()
     settings, warnings = from_query(query)
+    if "settings" in st.session_state and not query.keys() & (set(URL_NAMES) | {"scene"}):
+        settings = st.session_state.settings  # chosen on another page (a sweep cell, an upload)
     scene = query.get("scene")
     if scene is not None:
         if scene in SCENES:
@@ -345,6 +348,7 @@ def download_row(run: Run) -> None:
 
 
 def main() -> None:
+    ensure_app("pages/playground.py")
     start_session()
     up = upload()
     settings = controls.sidebar(up["name"] if up else None)

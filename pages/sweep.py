@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 from appkit import controls, downloads
+from appkit.navigation import ensure_app
 from appkit.settings import DEFAULTS, ITERATIONS, LEARNING_RATES, UPLOAD
 from appkit.sweep import METRICS, boundaries_figure, curves_figure, heatmap_figure, run_sweep
 from twolayer.figures import plot_range
@@ -30,6 +31,7 @@ def open_in_playground(lr: float, hidden: int, seed: int, iterations: int) -> No
 
 
 def main() -> None:
+    ensure_app("pages/sweep.py")
     settings = st.session_state.get("settings", DEFAULTS)
     up = st.session_state.get("upload")
     if settings.dataset == UPLOAD and not up:

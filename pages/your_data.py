@@ -6,6 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 from appkit import controls
+from appkit.navigation import ensure_app
 from appkit.settings import DEFAULTS, UPLOAD
 from twolayer.data import MAX_ROWS, MIN_ROWS, load_csv, make_dataset, to_csv
 from twolayer.figures import boundary_figure
@@ -33,6 +34,7 @@ def forget_upload() -> None:
 
 
 def main() -> None:
+    ensure_app("pages/your_data.py")
     st.markdown("#### Your own data")
     st.write(
         f"A CSV file with three columns, `x1, x2, label` (a header row is optional), {MIN_ROWS:,} to "
