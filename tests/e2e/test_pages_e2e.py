@@ -3,7 +3,7 @@
 
 Each test opens its own browser context, so it gets its own Streamlit session. A session starts on
 the app's root and moves between pages with the sidebar's links, as a user does: loading a page's
-URL starts a new session (see the two xfail tests at the end for what goes wrong when a session
+URL starts a new session (see the two tests at the end for what went wrong when a session
 starts on a page other than the playground).
 """
 
@@ -325,11 +325,6 @@ CLIPPED_TICKS_JS = """
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: presenter mode's 3rem metrics and 1.25rem button labels do not fit six / five columns at "
-    "1280 px: '20,…', '0.0…', '4.3…' and 'Tr…', 'St…' (pages/playground.py BIG_CSS)",
-)
 def test_presenter_1280x800_shows_whole_numbers_and_labels(presenter_1280: Page) -> None:
     assert presenter_1280.evaluate(CUT_TEXT_JS) == []
 
@@ -340,11 +335,6 @@ def test_presenter_charts_show_whole_tick_labels(presenter_1280: Page) -> None:
     assert clipped == {"cost_chart": [], "boundary_chart": []}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: the cost axis stops at 1.1 x the first cost, so the Overfitting scene's test cost, which "
-    "climbs to ~4.3, leaves the chart after a few hundred steps (twolayer/figures.py cost_figure y_max)",
-)
 def test_overfitting_scene_shows_the_test_cost_climbing(presenter_1280: Page) -> None:
     shown = presenter_1280.evaluate(
         """() => { const gd = document.querySelector(".st-key-cost_chart .js-plotly-plot");
@@ -372,12 +362,6 @@ def test_presenter_toggle_adds_scenes_and_the_url_flag(browser: Browser, app_url
 # --- sessions that start on another page (app bugs, reported) ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: a session whose playground has not finished a run yet (started on /sweep or /your-data, "
-    "or left the playground within its first run) opens the playground with the URL's settings, not the "
-    "clicked cell's (or upload): pages/playground.py start_session() overwrites st.session_state.settings",
-)
 def test_sweep_link_cell_opens_the_playground(browser: Browser, app_url: str) -> None:
     open_playground(browser, app_url).context.close()  # a session on the root first: see the next test
     page = open_app(browser, app_url, "/sweep")
@@ -425,13 +409,6 @@ def fresh_server():
             proc.wait()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: until some session has opened the root URL, a server started fresh runs a page's URL "
-    "(/sweep) as a pages/ directory page, without app.py: no st.navigation titles, no wide layout. "
-    "Streamlit's PagesManager.uses_pages_directory stays True until app.py calls st.navigation; "
-    "fix: move pages/ to a directory with another name",
-)
 def test_a_page_link_on_a_fresh_server_has_the_apps_navigation(browser: Browser) -> None:
     with fresh_server() as url:
         page = open_app(browser, url, "/sweep")
