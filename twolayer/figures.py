@@ -55,7 +55,7 @@ def _layout(height: int, big: bool, revision: str, **axes) -> dict:
         showlegend=True,
         font=dict(size=20 if big else 13),
         plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=16 if big else 11)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=13 if big else 11)),
         **axes,
     )
 
