@@ -40,9 +40,21 @@ class Sweep:
 
 
 def run_sweep(
-    data, learning_rates, hidden_sizes, seeds, iterations, *, activation="tanh", init="he", l2=0.0, progress=None
+    data,
+    learning_rates,
+    hidden_sizes,
+    seeds,
+    iterations,
+    *,
+    activation="tanh",
+    init="he",
+    l2=0.0,
+    progress=None,
+    threads: int = 1,
 ) -> Sweep:
-    """Trains every combination; `progress(fraction)` is called after each hidden size's stack."""
+    """Trains every combination; `progress(fraction)` is called after each hidden size's stack.
+    `threads` > 1 splits each stack across threads (train_many): faster for one user, but the app
+    keeps 1 so that a room of users shares the cores fairly."""
     X, Y, X_test, Y_test = data
     results = {}
     for n, hidden in enumerate(hidden_sizes):
