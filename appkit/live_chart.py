@@ -105,10 +105,20 @@ export default async function ({ data, parentElement }) {
 
   // Draw only the newest figure: if updates arrive while one is drawing, skip the stale ones.
   div._next = msg;
-  if (div._busy) return cleanup;
+  if (!div._busy) await draw(div);
+  return cleanup;
+}
+
+// Draws div._next (and any newer figure that arrives meanwhile). If plotly.js cannot be loaded (the
+// server restarting, a network blip) it says so and tries again shortly instead of throwing: a thrown
+// error makes Streamlit replace the chart with an error box and stop calling this component.
+async function draw(div) {
   div._busy = true;
+  let failed = false;
   try {
-    const Plotly = await loadPlotly(msg.plotly_url);
+    const Plotly = await loadPlotly(div._next.plotly_url);
+    div._note?.remove();
+    div._note = null;
     while (div._next) {
       const { figure, config } = div._next;
       div._next = null;
@@ -123,10 +133,21 @@ export default async function ({ data, parentElement }) {
       div._resizer = new ResizeObserver(() => Plotly.Plots.resize(div));
       div._resizer.observe(div);
     }
+  } catch (error) {
+    failed = !window.Plotly;  // only a failed load is retried; any other error is Streamlit's to show
+    if (!failed) throw error;
+    console.warn(error);
   } finally {
     div._busy = false;
   }
-  return cleanup;
+  if (failed && div.isConnected) {
+    if (!div._note) {
+      div._note = document.createElement("p");
+      div._note.textContent = "The chart library did not load; trying again…";
+      div.appendChild(div._note);
+    }
+    setTimeout(() => div.isConnected && !div._busy && div._next && draw(div), 2000);
+  }
 }
 """
 

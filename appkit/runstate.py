@@ -16,6 +16,7 @@ from twolayer import Trainer, TrainingDiverged
 from .downloads import build_trainer
 from .settings import Settings
 
+CHUNK_SECONDS = 0.05  # the longest a training update holds the run's lock at a time
 MAX_SNAPSHOTS = 400  # replay keeps at most this many parameter snapshots (thinned evenly)
 
 READY, RUNNING, PAUSED, DONE, DIVERGED = "ready", "running", "paused", "done", "diverged"
@@ -69,24 +70,36 @@ class Run:
     def advance(self, steps: int) -> None:
         """Up to `steps` more updates (never past the iteration budget); for ticks and Step.
 
-        The bookkeeping (snapshot, rate, status) runs in `finally`, so even an interrupted update
-        leaves the run consistent with its trainer (which is itself all-or-nothing).
+        Trains in chunks of about CHUNK_SECONDS and releases the lock between them, so Pause, Reset and
+        settings changes wait one chunk, not a whole tick; stops early when another thread changed the
+        status. The bookkeeping (snapshot, rate, status) runs in `finally`, so even an interrupted update
+        leaves the run consistent with its trainer (which is itself all-or-nothing). One snapshot per
+        call: each chunk replaces the one the previous chunk stored.
         """
-        with self.lock:
-            if self.status not in (READY, RUNNING, PAUSED):
-                return
-            try:
-                if self.remaining:
-                    self.trainer.train(min(steps, self.remaining))
-            except TrainingDiverged as diverged:
-                self._account()
-                self.error, self.status = str(diverged), DIVERGED
-            finally:
-                self._settle()
+        chunk, status = 8, None
+        while steps > 0:
+            with self.lock:
+                if self.status not in (READY, RUNNING, PAUSED) or status not in (None, self.status):
+                    return  # finished, diverged, or paused / resumed by another thread since the last chunk
+                n = min(chunk, steps)
+                started = time.perf_counter()
+                try:
+                    if self.remaining:
+                        self.trainer.train(min(n, self.remaining))
+                except TrainingDiverged as diverged:
+                    self._account()
+                    self.error, self.status = str(diverged), DIVERGED
+                finally:
+                    self._settle(replace_last=status is not None)
+                status, elapsed = self.status, time.perf_counter() - started
+                if not self.remaining:
+                    return
+            steps -= n
+            chunk = max(1, min(4 * n, int(n * CHUNK_SECONDS / max(elapsed, 1e-9))))
 
-    def _settle(self) -> None:
+    def _settle(self, replace_last: bool = False) -> None:
         """Brings snapshot, rate and status in line with the trainer after an update."""
-        self._snapshot()
+        self._snapshot(replace_last)
         if self.status == RUNNING and self._since is not None:
             start, first = self._since
             elapsed = time.perf_counter() - start
@@ -130,13 +143,15 @@ class Run:
             self.seconds += time.perf_counter() - self._since[0]
             self._since = None
 
-    def _snapshot(self) -> None:
+    def _snapshot(self, replace_last: bool = False) -> None:
         """Keeps snapshots evenly spread: once thinned to every other one, new ones are kept only
         `_stride` iterations apart, so a long run of small steps still reaches back to its start."""
         if self.snapshots and self.snapshots[-1][0] == self.iteration:
             return
         snapshots = self.snapshots
-        if len(snapshots) >= 2 and snapshots[-1][0] - snapshots[-2][0] < self._stride:
+        if replace_last and len(snapshots) >= 2:
+            snapshots = snapshots[:-1]  # the one the previous chunk of this update stored
+        elif len(snapshots) >= 2 and snapshots[-1][0] - snapshots[-2][0] < self._stride:
             snapshots = snapshots[:-1]  # the previous last one was only kept as the latest
         snapshots = snapshots + [(self.iteration, self.trainer.params)]
         if len(snapshots) > MAX_SNAPSHOTS:  # keep the first, the last, and every other one between

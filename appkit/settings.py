@@ -4,6 +4,7 @@ Pure Python (no Streamlit), so the URL parsing can be tested on its own, hostile
 """
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 
@@ -90,8 +91,17 @@ CHOICES = {  # field -> allowed values
 
 
 def _short(text: str, limit: int = 40) -> str:
+    """The user's text, quoted and cut short, as a Markdown code span: shown as typed, never as a link,
+    an image or formatting (the playground shows the warnings with st.warning, which renders Markdown)."""
     text = repr(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return markdown_code(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def markdown_code(text: str) -> str:
+    """`text` as a Markdown code span, fenced with more backticks than any run of them inside."""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def parse_value(field: str, raw: str):

@@ -8,7 +8,7 @@ from appkit.live_chart import live_chart
 from appkit.navigation import ensure_app
 from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING, Run
 from appkit.scenes import SCENES
-from appkit.settings import UPLOAD, URL_NAMES, Settings, describe_change, from_query, to_query
+from appkit.settings import UPLOAD, URL_NAMES, Settings, describe_change, from_query, markdown_code, to_query
 from twolayer.figures import boundary_figure, cost_figure, plot_range
 
 TICK_SECONDS = 0.1  # one chart update per tick while training
@@ -60,7 +60,7 @@ def start_session() -> None:
         if scene in SCENES:
             settings = SCENES[scene].settings
         else:
-            warnings.append(f"Unknown scene {scene[:40]!r}; scenes are {', '.join(SCENES)}.")
+            warnings.append(f"Unknown scene {markdown_code(repr(scene[:40]))}; scenes are {', '.join(SCENES)}.")
     if settings.dataset == UPLOAD and not upload():
         warnings.append("The link uses uploaded data, which is not in this browser session: using moons.")
         settings = Settings(**(settings.__dict__ | {"dataset": "moons"}))

@@ -588,5 +588,5 @@ def test_presenter_mode_survives_other_pages():
 
 def test_an_unknown_scene_is_reported():
     at = app({"scene": "<b>nope</b>"})
-    assert any("Unknown scene '<b>nope</b>'" in w for w in texts(at.warning))
+    assert any("Unknown scene `'<b>nope</b>'`" in w for w in texts(at.warning))
     assert at.session_state.settings == DEFAULTS

@@ -352,10 +352,10 @@ def test_a_hostile_url_gives_clear_warnings_and_the_defaults():
     at = app({"lr": "banana", "hidden": "0", "data": "<script>alert(1)</script>", "unknown": "1"})
     warnings = texts(at.warning)
     assert len(warnings) == 4
-    assert "lr='banana' is not a number; using the default 0.3" in warnings[0]
-    assert "hidden='0' must be between 1 and 64; using the default 5" in warnings[1]
-    assert "data='<script>alert(1)</script>' must be one of moons" in warnings[2]
-    assert "unknown URL parameter 'unknown'" in warnings[3]
+    assert "lr=`'banana'` is not a number; using the default 0.3" in warnings[0]
+    assert "hidden=`'0'` must be between 1 and 64; using the default 5" in warnings[1]
+    assert "data=`'<script>alert(1)</script>'` must be one of moons" in warnings[2]
+    assert "unknown URL parameter `'unknown'`" in warnings[3]
     assert run_of(at).settings == DEFAULTS
     assert all(widget(at, label).value == value for label, (_, value) in LABELS.items())
     assert at.query_params == {}  # the bad values are gone from the address bar

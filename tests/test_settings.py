@@ -63,7 +63,7 @@ def test_bad_values_warn_and_fall_back_to_the_default(query, field, message):
 def test_unknown_names_are_reported_and_repeated_names_take_the_last_value():
     parsed, warnings = from_query({"hidden": ["3", "8"], "bogus": "1"})
     assert parsed.hidden_size == 8
-    assert warnings == ["Ignored the unknown URL parameter 'bogus'."]
+    assert warnings == ["Ignored the unknown URL parameter `'bogus'`."]
 
 
 def test_long_values_are_cut_short_in_warnings():
