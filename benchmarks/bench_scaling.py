@@ -28,7 +28,7 @@ def steps_for(X, Y, hidden: int) -> int:
     return int(min(5000, max(200, round(TARGET_SECONDS / per_step, -2))))
 
 
-def main(repeats: int = 3) -> None:
+def main(repeats: int = 5) -> None:
     print(environment())
     print(f"\nmake_moons(noise=0.2), learning rate {LEARNING_RATE}; medians of {repeats} interleaved repetitions\n")
     print("| samples | hidden | steps | plain µs/step | twolayer µs/step | plain / twolayer | twolayer ns per hidden "
@@ -41,7 +41,7 @@ def main(repeats: int = 3) -> None:
             "plain": lambda X=X, Y=Y, h=h, n=steps: plain.fit(X, Y, LEARNING_RATE, h, n, random_state=0)[1],
             "twolayer": lambda X=X, Y=Y, h=h, n=steps: twolayer.fit(X, Y, LEARNING_RATE, h, n, random_state=0)[1],
         }
-        times, costs = interleaved(runs, repeats)
+        times, _, costs = interleaved(runs, repeats)
         diff = float(np.max(np.abs(np.subtract(costs["plain"], costs["twolayer"]))))
         slow, fast = (1e6 * statistics.median(times[name]) / steps for name in runs)
         print(f"| {m} | {h} | {steps} | {slow:.1f} | {fast:.1f} | {slow / fast:.2f} | {1e3 * fast / (m * h):.2f} "
