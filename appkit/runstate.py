@@ -32,6 +32,7 @@ class Run:
     snapshots: list = field(default_factory=list)  # [(iteration, params)], iteration ascending
     error: str | None = None
     rate: float = 0.0  # steps per second while running, wall clock
+    step_seconds: float = 0.0  # compute time of one step, as last measured
     seconds: float = 0.0  # time spent running
     serial: int = 0  # the run's number in the session, for the Compare page
     data_id: tuple = ()  # what the data was built from (settings, and the upload's digest)
@@ -95,6 +96,7 @@ class Run:
                 if not self.remaining:
                     return
             steps -= n
+            self.step_seconds = elapsed / n
             chunk = max(1, min(4 * n, int(n * CHUNK_SECONDS / max(elapsed, 1e-9))))
 
     def _settle(self, replace_last: bool = False) -> None:
@@ -109,6 +111,15 @@ class Run:
             self.status = DONE
         elif self.status == READY and self.iteration:
             self.status = PAUSED  # a Step before Train leaves the run paused
+
+    def tick_steps(self, budget_seconds: float) -> int:
+        """Steps for one chart update: the setting's, or with the auto speed no more than fit in
+        `budget_seconds`, so that big networks on big data still update smoothly (the run then takes
+        more updates)."""
+        steps = self.settings.steps_per_update()
+        if self.settings.speed == 0 and self.step_seconds > 0:
+            steps = min(steps, max(1, int(budget_seconds / self.step_seconds)))
+        return steps
 
     def update_settings(self, settings: Settings) -> str | None:
         """Takes settings that keep the data and the network (learning rate, iterations, speed).

@@ -419,3 +419,16 @@ def test_controls_changed_from_another_thread_keep_the_run_consistent():
     assert_consistent(run)
     # The schedule recorded each change at the very iteration it took effect.
     assert_same_run(run, plain_trainer(settings, run.lr_schedule, run.iteration))
+
+
+def test_auto_speed_keeps_ticks_short_on_big_networks():
+    settings = Settings(samples=5000, hidden_size=64, iterations=50_000)
+    run = Run.start(settings, build_data(settings))
+    assert run.tick_steps(0.15) == settings.steps_per_update() == 3125  # nothing measured yet
+    run.play()
+    run.advance(50)
+    assert run.step_seconds > 0
+    assert run.tick_steps(0.15) == max(1, int(0.15 / run.step_seconds)) < 3125
+    fixed = Run.start(replace(settings, speed=500), run.data)
+    fixed.step_seconds = 1.0
+    assert fixed.tick_steps(0.15) == 500  # a speed the user chose is kept
