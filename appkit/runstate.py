@@ -5,6 +5,7 @@ ends with plain assignments, so a control changed while a training update runs (
 thread, with Streamlit's fast reruns) never sees a half-updated run.
 """
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from twolayer import Trainer, TrainingDiverged
 from .downloads import build_trainer
 from .settings import Settings
 
+PROBE_STEPS = 3  # steps timed when a run starts, to size the first tick
 CHUNK_SECONDS = 0.05  # the longest a training update holds the run's lock at a time
 MAX_SNAPSHOTS = 400  # replay keeps at most this many parameter snapshots (thinned evenly)
 
@@ -43,7 +45,20 @@ class Run:
     @classmethod
     def start(cls, settings: Settings, data: tuple, serial: int = 0, data_id: tuple = ()) -> "Run":
         trainer = build_trainer(settings, data, settings.learning_rate)
-        run = cls(settings, data, trainer, lr_schedule=[(0, settings.learning_rate)], serial=serial, data_id=data_id)
+        probe = build_trainer(settings, data, settings.learning_rate)  # times a step before the first tick
+        started = time.perf_counter()
+        with contextlib.suppress(TrainingDiverged):
+            probe.train(PROBE_STEPS)
+        step_seconds = (time.perf_counter() - started) / PROBE_STEPS
+        run = cls(
+            settings,
+            data,
+            trainer,
+            lr_schedule=[(0, settings.learning_rate)],
+            serial=serial,
+            data_id=data_id,
+            step_seconds=step_seconds,
+        )
         run.snapshots.append((0, trainer.params))
         return run
 

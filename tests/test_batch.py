@@ -16,15 +16,29 @@ def moons(seed=0, n=300, noise=0.2):
 
 
 def alone(X, Y, config, iterations, X_test=None, Y_test=None):
-    trainer = Trainer(X, Y, config.hidden_size, config.learning_rate, init=config.init, l2=config.l2,
-                      random_state=config.random_state, X_test=X_test, Y_test=Y_test)
+    trainer = Trainer(
+        X,
+        Y,
+        config.hidden_size,
+        config.learning_rate,
+        init=config.init,
+        l2=config.l2,
+        random_state=config.random_state,
+        X_test=X_test,
+        Y_test=Y_test,
+    )
     with contextlib.suppress(twolayer.TrainingDiverged):
         trainer.train(iterations)
     return trainer
 
 
-CONFIGS = [Config(lr, h, seed, init, l2) for lr in (0.1, 1.0, 3.0) for h in (1, 5, 8) for seed in (0, 1)
-           for init, l2 in [("he", 0.0)]] + [Config(0.5, 5, 2, "small", 0.3), Config(10.0, 5, 0)]
+CONFIGS = [
+    Config(lr, h, seed, init, l2)
+    for lr in (0.1, 1.0, 3.0)
+    for h in (1, 5, 8)
+    for seed in (0, 1)
+    for init, l2 in [("he", 0.0)]
+] + [Config(0.5, 5, 2, "small", 0.3), Config(10.0, 5, 0)]
 
 
 @pytest.mark.parametrize("threads", [1, 2])

@@ -424,7 +424,7 @@ def test_controls_changed_from_another_thread_keep_the_run_consistent():
 def test_auto_speed_keeps_ticks_short_on_big_networks():
     settings = Settings(samples=5000, hidden_size=64, iterations=50_000)
     run = Run.start(settings, build_data(settings))
-    assert run.tick_steps(0.15) == settings.steps_per_update() == 3125  # nothing measured yet
+    assert run.step_seconds > 0 and run.tick_steps(0.15) < settings.steps_per_update() == 3125  # timed at start
     run.play()
     run.advance(50)
     assert run.step_seconds > 0

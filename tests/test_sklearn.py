@@ -43,8 +43,18 @@ def test_training_follows_mlpclassifier_full_batch_gradient_descent():
     descent walks the same path: its per-epoch loss is our cost before each update."""
     X, y = make_moons(n_samples=200, noise=0.2, random_state=2)
     start = twolayer.init_params(2, 5, "he", np.random.default_rng(5))
-    sgd = dict(solver="sgd", learning_rate_init=0.3, momentum=0.0, nesterovs_momentum=False, alpha=0.0,
-               batch_size=len(X), shuffle=False, tol=0.0, n_iter_no_change=10**9, learning_rate="constant")
+    sgd = dict(
+        solver="sgd",
+        learning_rate_init=0.3,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        batch_size=len(X),
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=10**9,
+        learning_rate="constant",
+    )
     mlp = mlp_with(start, X, y, warm_start=True, **sgd)
     mlp.max_iter = 300
     mlp.loss_curve_ = []  # forget the epoch that built the structure

@@ -17,6 +17,7 @@ CLASS_COLOURS = ("#e8710a", "#1a73e8")  # class 0 orange, class 1 blue, as Tenso
 # Orange through white to blue, centred on p = 0.5: the colour says which class and how sure.
 PROBABILITY_SCALE = [[0.0, "#f5a35c"], [0.5, "#f7f7f7"], [1.0, "#6aa5f0"]]
 MAX_CURVE_POINTS = 2000  # longer histories are thinned for the chart (the CSV download has them all)
+MAX_SHOWN_POINTS = 1500  # more data points are drawn as an even subsample: the browser redraws them every update
 Figure = dict
 
 
@@ -106,6 +107,8 @@ def boundary_figure(
     """
     x_range, y_range = axes or plot_range(X_train if X_test is None else np.vstack([X_train, X_test]))
     size = 11 if big else 7
+    total = len(X_train) + (0 if X_test is None else len(X_test))
+    step = int(np.ceil(total / MAX_SHOWN_POINTS))  # 1 up to 1,500 points
     traces = []
     if params is not None:
         xs, ys, P = probability_grid(params, activation, x_range, y_range, resolution)
@@ -139,12 +142,13 @@ def boundary_figure(
                 line=dict(width=4 if big else 2.5),
             )
         )
-    traces += _points(X_train, y_train, test=False, size=size)
+    traces += _points(X_train[::step], y_train[::step], test=False, size=size)
     if X_test is not None and len(X_test):
-        traces += _points(X_test, y_test, test=True, size=size)
+        traces += _points(X_test[::step], y_test[::step], test=True, size=size)
     if params is not None:
         X_all = X_train if X_test is None else np.vstack([X_train, X_test])
         y_all = y_train if y_test is None else np.concatenate([y_train, y_test])
+        X_all, y_all = X_all[::step], y_all[::step]
         wrong = (predict_proba(X_all.T, params, activation) > 0.5) != (y_all == 1)
         traces.append(
             dict(
@@ -172,6 +176,8 @@ def boundary_figure(
         ),
     )
     layout["showlegend"] = legend
+    if step > 1:
+        layout["title"] = dict(text=f"every {step}th point shown", font=dict(size=11), x=0.99, xanchor="right")
     return {"data": traces, "layout": layout}
 
 
