@@ -319,6 +319,7 @@ def live_view(run_every: float | None, big: bool) -> None:
             metrics_row(run, iteration)
         with charts_place:
             charts(run, iteration, params, big)
+        download_row(run)  # in the fragment: a tick that follows the final rerun draws it again
 
     view()
 
@@ -370,7 +371,6 @@ def main() -> None:
             st.info(note, icon=":material/info:")
     run_controls(run, present)
     live_view(TICK_SECONDS if run.status == RUNNING else None, big=present)
-    download_row(run)
 
 
 main()
