@@ -82,5 +82,7 @@ def test_train_many_rejects_bad_arguments():
         train_many(X, Y, [Config(hidden_size=0)], 10)
     with pytest.raises(ValueError, match="iterations"):
         train_many(X, Y, [Config()], 0)
+    with pytest.raises(ValueError, match="X_test and Y_test must be given together"):
+        train_many(X, Y, [Config()], 10, X_test=X)
     with pytest.raises(ValueError, match="2 data sets for 3 configs"):
         train_many(np.stack([X, X]), np.stack([Y, Y]), [Config()] * 3, 10)

@@ -58,9 +58,9 @@ def train_many(
     iterations = v.check_int("iterations", iterations, low=1)
     activation = v.check_activation(activation)
     data = _per_config_data(X, Y, len(configs), "X", "Y")
-    test = None if X_test is None else _per_config_data(X_test, Y_test, len(configs), "X_test", "Y_test")
     if (X_test is None) != (Y_test is None):
         raise ValueError("X_test and Y_test must be given together")
+    test = None if X_test is None else _per_config_data(X_test, Y_test, len(configs), "X_test", "Y_test")
     threads = v.check_int("threads", threads, low=1, high=64)
     groups = []
     for hidden_size in sorted({c.hidden_size for c in configs}):
