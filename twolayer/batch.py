@@ -157,11 +157,16 @@ class Stack:
         self.X1T = np.ascontiguousarray(self.X1.transpose(0, 2, 1))
         self.Y = np.stack([d[1].reshape(1, m) for d in chosen])  # (1 or k, 1, m)
         self.S = 1.0 - 2.0 * self.Y
-        self.A1 = np.ones((k, n_h + 1, m))  # rows :n_h hold Z1, then A1; the last row stays 1
+        # Stored unit-major, (n_h+1, k, m), so that the elementwise work on the hidden layer runs over
+        # contiguous memory; the matrix products see (k, n_h+1, m) views, each a BLAS-ready matrix.
+        self.A1u = np.ones((n_h + 1, k, m))  # rows :n_h hold Z1, then A1; the last row stays 1
+        self.Hu = self.A1u[:-1]
+        self.A1 = self.A1u.transpose(1, 0, 2)
         self.H = self.A1[:, :-1]
         self.A1T = self.A1.transpose(0, 2, 1)
         self.W2T = self.T2[:, :, :-1].transpose(0, 2, 1)
-        self.D = np.empty((k, n_h, m))
+        self.Du = np.empty((n_h, k, m))
+        self.D = self.Du.transpose(1, 0, 2)
         self.dZ2 = np.empty((k, 1, m))
         self.block = max(1, BLOCK_FLOATS // (m * k))
         self.Z2s = np.empty((self.block, k, 1, m))
@@ -173,17 +178,17 @@ class Stack:
 
     def step(self, Z2) -> None:
         """One update of every network; writes Z2 (k, 1, m) first. Comments as in kernels.py."""
-        H, D, dZ2 = self.H, self.D, self.dZ2
-        np.matmul(self.T1, self.X1, out=H)  # Z1 = W1 X + b1                 (k, n_h, m)
-        self.activate(H, H)
+        Hu, Du, dZ2 = self.Hu, self.Du, self.dZ2
+        np.matmul(self.T1, self.X1, out=self.H)  # Z1 = W1 X + b1              (k, n_h, m)
+        self.activate(Hu, Hu)
         np.matmul(self.T2, self.A1, out=Z2)  # Z2 = W2 A1 + b2                (k, 1, m)
         np.multiply(Z2, 0.5, out=dZ2)
         np.tanh(dZ2, out=dZ2)
         np.add(dZ2, self.S, out=dZ2)  # 2 dZ2
         np.matmul(dZ2, self.A1T, out=self.G2)
-        self.derivative(H, D)
-        np.multiply(D, dZ2, out=D)
-        np.matmul(D, self.X1T, out=self.G1)
+        self.derivative(Hu, Du)
+        np.multiply(Du, dZ2[:, 0], out=Du)
+        np.matmul(self.D, self.X1T, out=self.G1)
         np.multiply(self.G1, self.W2T, out=self.G1)
         if self.has_l2:
             np.add(self.grad, self.l2_weight * self.theta, out=self.grad)
