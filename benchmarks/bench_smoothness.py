@@ -31,30 +31,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from servers import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, running, streamlit_command  # noqa: E402
+
 SCREENSHOTS = ROOT / "screenshots"
 STUCK_SECONDS = 60  # a run that has not shown its final state by then counts as stuck
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # running as root
-    "--disable-gpu",
-    "--disable-background-networking",  # the network here refuses Google's hosts
-    "--disable-component-update",
-    "--disable-sync",
-]
 ITERATIONS = 5000  # the default run
 ZOOM = {"xaxis.range": [-1.0, 1.5], "yaxis.range": [-0.8, 1.2]}  # inside the moons, both axes
 TARGETS = {"blank": 0, "backlog_s": 0.5, "click_to_final_s": 4.0, "distinct_frames": 10}
@@ -224,47 +215,16 @@ sys.exit(cli.main())
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(events: Path, log: Path):
-    """`streamlit run app.py` with the fixture's options (tests/e2e/conftest.py), through the logging wrapper."""
+    """`streamlit run app.py` with the test options (benchmarks/servers.py), through the logging wrapper."""
     port = free_port()
-    options = ["app.py", "--server.headless", "true", "--server.port", str(port)]
-    options += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER_WRAPPER, str(events), *options],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    command = streamlit_command("app.py", port, runner=["-c", SERVER_WRAPPER, str(events)])
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"streamlit did not start:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        with running(command, port, log=log) as url:
+            yield url
+    except RuntimeError as error:
+        raise SystemExit(f"streamlit did not start: {error}") from None
 
 
 def read_events(events: Path, offset: int) -> tuple[list[dict], int]:
@@ -414,12 +374,12 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the per-run results here")
     args = parser.parse_args()
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install -y chromium")
     with tempfile.TemporaryDirectory() as tmp:
         events, log = Path(tmp) / "ticks.jsonl", Path(tmp) / "server.log"
         with server(events, log) as url, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
                 results, stuck_runs = [], []
                 for i in range(args.runs):

@@ -11,74 +11,11 @@ except under CI (env var `CI` set), where they fail: a green CI must mean the br
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # running as root
-    "--disable-gpu",
-    "--disable-background-networking",  # the network here refuses Google's hosts
-    "--disable-component-update",
-    "--disable-sync",
-]
-STARTUP_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen | None, log: Path | None, timeout: float = STARTUP_SECONDS) -> None:
-    """Polls `url/_stcore/health` until it answers "ok"; raises RuntimeError with the log otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text() if log else ''}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} not healthy after {timeout:.0f} s:\n{log.read_text() if log else ''}")
-        time.sleep(0.2)
-
-
-@contextmanager
-def streamlit_server(script: str = "app.py", log: Path | None = None, port: int | None = None) -> Iterator[str]:
-    """`streamlit run script` from the repo root, as Streamlit's own e2e suite starts it; yields its URL."""
-    port = port or free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port)]
-    cmd += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    out = log.open("w") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, proc, log)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if log:
-            out.close()
+from servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_healthy  # benchmarks/servers.py
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +48,7 @@ def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         return
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     try:
-        with streamlit_server("app.py", log) as url:
+        with streamlit_server("app.py", log=log) as url:
             yield url  # pytest does not throw test failures into fixtures: only startup errors land below
     except RuntimeError as error:
         pytest.fail(str(error))

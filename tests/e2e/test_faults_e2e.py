@@ -13,16 +13,14 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from servers import ROOT, environment, free_port, stop, streamlit_command, wait_healthy
 
 try:
     from playwright.sync_api import Browser, Page, expect
@@ -31,7 +29,6 @@ except ImportError:  # the `browser` fixture skips the tests (or fails them unde
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 LONG_TICKS = {"iters": 50000, "n": 5000, "hidden": 64}  # valid extremes: 3,125 steps per tick, seconds each
 # A run far longer than the test. At speed=100 a tick costs ~2 ms since figures are plain dicts: 0.05 cores,
@@ -43,20 +40,6 @@ WAIT = 60_000  # ms, for every wait: 2 cores shared with other browser tests
 
 
 # --- a server of our own ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read() == b"ok"
-    except OSError:
-        return False
 
 
 class OwnServer:
@@ -76,23 +59,18 @@ class OwnServer:
             return self.proc
         self.starts += 1
         log = self.log_dir / f"server-{self.starts}.log"
-        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-        cmd += [
-            "--server.port",
-            str(self.port),
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         with log.open("w") as out:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while not healthy(self.url):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start on port {self.port}:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+            self.proc = subprocess.Popen(
+                streamlit_command("app.py", self.port),
+                cwd=ROOT,
+                env=environment(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_healthy(self.url, self.proc, log, timeout=60)
+        except RuntimeError as error:
+            pytest.fail(f"streamlit did not start on port {self.port}: {error}")
         return self.proc
 
     def kill(self) -> None:
@@ -102,13 +80,8 @@ class OwnServer:
             self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop(self.proc)
 
 
 @pytest.fixture(scope="module")

@@ -4,26 +4,12 @@ Runs benchmarks/live_chart_demo.py in a real `streamlit run` and watches it from
 requestAnimationFrame sampling and a MutationObserver. Needs Debian's Chromium at /usr/bin/chromium.
 """
 
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import CHROMIUM_ARGS, streamlit_server  # benchmarks/servers.py
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # running as root
-    "--disable-gpu",
-    "--disable-background-networking",  # the network here refuses Google's hosts
-    "--disable-component-update",
-    "--disable-sync",
-]
 N_UPDATES = 30
 
 # Installed once both charts are drawn. Samples every animation frame until window.__lc.stop is set.
@@ -83,63 +69,21 @@ RESULTS_JS = """
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Path:
-    missing = [] if CHROMIUM.exists() else [f"{CHROMIUM} (apt-get install -y chromium)"]
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package (pip install playwright)")
-    if missing:
-        reason = "missing " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI is set, so the browser test must run")
-        print(f"skipping the browser test: {reason}")
-        pytest.skip(reason)
-    return CHROMIUM
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(chromium: Path, tmp_path_factory: pytest.TempPathFactory):
-    port = _free_port()
+def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory):
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", "benchmarks/live_chart_demo.py", "--server.headless", "true"]
-    cmd += ["--server.port", str(port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        with streamlit_server("benchmarks/live_chart_demo.py", log=log) as url:
+            yield url
+    except RuntimeError as error:
+        pytest.fail(f"streamlit did not start: {error}")
 
 
 @pytest.mark.e2e
-def test_live_chart_updates_in_place(chromium: Path, server: str) -> None:
+def test_live_chart_updates_in_place(chromium_path: Path, server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 1100})
             plotly_js, ws_frames = [], []

@@ -9,17 +9,11 @@ starts on a page other than the playground).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import streamlit_server  # benchmarks/servers.py
 
 try:
     from playwright.sync_api import Browser, Page, expect
@@ -375,42 +369,8 @@ def test_sweep_link_cell_opens_the_playground(browser: Browser, app_url: str) ->
         page.context.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def fresh_server():
-    """A `streamlit run app.py` of its own that no session has opened yet; yields its URL."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port)]
-    cmd += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, f"streamlit exited with {proc.returncode}"
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read() == b"ok":
-                    break
-            assert time.monotonic() < deadline, f"{url} not healthy after 30 s"
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def test_a_page_link_on_a_fresh_server_has_the_apps_navigation(browser: Browser) -> None:
-    with fresh_server() as url:
+    with streamlit_server() as url:  # no session has opened it yet
         page = open_app(browser, url, "/sweep")
         try:
             expect(page.get_by_role("button", name="Run sweep")).to_be_visible()

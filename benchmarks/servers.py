@@ -1,0 +1,123 @@
+"""Starting and stopping a `streamlit run` for the browser tests and the benchmarks, in one place.
+
+Started as Streamlit's own e2e suite starts it (headless, no file watcher, no usage stats), from the
+repository root with the root on PYTHONPATH; ready once `/_stcore/health` answers "ok".
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # running as root
+    "--disable-gpu",
+    "--disable-background-networking",  # the network here refuses Google's hosts
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def streamlit_command(script: str, port: int, runner: list[str] | None = None) -> list[str]:
+    """`python -m streamlit run script` with the test options; `runner` replaces `-m streamlit run`
+    (a wrapper script that takes the same arguments)."""
+    options = [script, "--server.headless", "true", "--server.port", str(port)]
+    options += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    return [sys.executable, *(runner or ["-m", "streamlit", "run"]), *options]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """This process's environment with the repo root first on PYTHONPATH."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read() == b"ok"
+    except OSError:
+        return False
+
+
+def wait_healthy(url: str, proc: subprocess.Popen | None = None, log: Path | None = None, timeout: float = 30) -> None:
+    """Polls until `url` answers; raises RuntimeError (with the log's end) if the process dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not healthy(url):
+        tail = log.read_text()[-3000:] if log and log.exists() else ""
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}:\n{tail}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} not healthy after {timeout:.0f} s:\n{tail}")
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen, group: bool = False) -> None:
+    """SIGTERM (to the whole process group with `group`), then SIGKILL after 10 s."""
+    if proc.poll() is not None:
+        return
+    send = (lambda sig: os.killpg(proc.pid, sig)) if group else proc.send_signal
+    send(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        proc.wait()
+
+
+@contextmanager
+def running(
+    command: list[str],
+    port: int,
+    *,
+    log: Path | None = None,
+    env: dict | None = None,
+    timeout: float = 30,
+    group: bool = False,
+) -> Iterator[str]:
+    """Runs `command` (serving on `port`) until the block ends; yields its URL. `group` runs it in its own
+    process group and stops the whole group (for scripts that start servers of their own)."""
+    out = log.open("w") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env or environment(), stdout=out, stderr=subprocess.STDOUT, start_new_session=group
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc, log, timeout)
+        yield url
+    finally:
+        stop(proc, group)
+        if log:
+            out.close()
+
+
+@contextmanager
+def streamlit_server(script: str = "app.py", *, log: Path | None = None, timeout: float = 30) -> Iterator[str]:
+    """`streamlit run script` on a free port until the block ends; yields its URL."""
+    port = free_port()
+    with running(streamlit_command(script, port), port, log=log, timeout=timeout) as url:
+        yield url
+
+
+@contextmanager
+def cluster(processes: int, *, timeout: float = 180) -> Iterator[str]:
+    """`deploy/run_cluster.sh`: `processes` Streamlit processes behind nginx; yields nginx's URL."""
+    port = free_port()
+    env = environment(PYTHON=sys.executable, BACKEND_PORT=str(free_port()))
+    command = ["bash", "deploy/run_cluster.sh", str(processes), str(port)]
+    with running(command, port, env=env, timeout=timeout, group=True) as url:
+        yield url
