@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from appkit.downloads import build_data
@@ -94,21 +93,6 @@ def plotly_charts(at: AppTest) -> dict[str, dict]:
 
 def chart_ids(at: AppTest) -> dict[str, str]:
     return {e.proto.id.split("-", 2)[-1]: e.proto.id for e in at.get("plotly_chart")}
-
-
-@pytest.fixture
-def media(monkeypatch) -> dict[str, tuple[bytes, str, str | None]]:
-    """Every file the app hands to Streamlit's media storage: file id -> (data, mimetype, file name)."""
-    files = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        files[file_id] = (path_or_data, mimetype, filename)
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return files
 
 
 def download(at: AppTest, media: dict, label: str) -> tuple[str, str, str]:

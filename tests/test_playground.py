@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from appkit.downloads import load_params_json
@@ -445,21 +444,6 @@ def test_divergence_is_reported_and_the_app_keeps_working():
 
 
 # --- downloads ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def media(monkeypatch) -> dict[str, tuple[bytes, str, str | None]]:
-    """Every file the app hands to Streamlit's media storage: file id -> (data, mimetype, file name)."""
-    files = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        files[file_id] = (path_or_data, mimetype, filename)
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return files
 
 
 def test_downloads_hold_the_runs_parameters_history_and_script(media):
