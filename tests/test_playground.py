@@ -519,3 +519,27 @@ def test_the_charts_show_the_cost_curve_and_the_boundary_and_follow_the_ticks():
     assert lengths == [TICK, 2 * TICK, 3 * TICK]  # the train cost curve grows one tick per run
     assert all(not np.array_equal(a, b) for a, b in zip(zs, zs[1:], strict=False))  # the boundary moves
     assert charts(at)["cost"]["figure"]["layout"]["xaxis"]["range"] == [0, 5000]  # fixed axes: no jumping
+
+
+def test_the_server_config_turns_streamlits_message_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the cache on, Reset then Train repeats the previous run's first chart message; Streamlit then
+    sends only a reference to it, which the browser may have dropped ("Cached ForwardMsg MISS": the page
+    stops updating). Our config makes no message cacheable; under Streamlit's default a chart message is."""
+    from streamlit import config
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.forward_msg_cache import populate_hash_if_needed
+
+    def cacheable() -> bool:
+        msg = ForwardMsg()
+        msg.delta.new_element.markdown.body = "x" * 200_000  # the size of one boundary-chart update
+        populate_hash_if_needed(msg)
+        return msg.metadata.cacheable
+
+    monkeypatch.chdir(Path(APP).parent)  # where `streamlit run app.py` reads .streamlit/config.toml
+    config.get_config_options(force_reparse=True)
+    try:
+        assert not cacheable()
+        config.set_option("global.minCachedMessageSize", 10e3)  # Streamlit's default
+        assert cacheable()
+    finally:
+        config.get_config_options(force_reparse=True)
