@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from appkit.downloads import build_data, build_trainer
-from appkit.settings import Settings, to_query
+from appkit.settings import ITERATIONS, Settings, to_query
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,13 +28,16 @@ CHROMIUM_ARGS = [
 ]
 LEARNING_RATES = (0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
 HIDDEN = (3, 4, 5, 6, 8)
+# Served instead of plotly.min.js to users who do not draw: the live chart awaits `react`, and counts
+# its own revisions, which the sampler below reads.
+PLOTLY_STAND_IN = "window.Plotly = {react: async (div) => div, purge() {}, Plots: {resize() {}}};"
 
 # Records (time, revision) whenever the cost chart's revision changes, from the first frame on.
 SAMPLER = """() => {
   window.__updates = [];
   let last = -1;
   const tick = (t) => {
-    const div = document.querySelector('.st-key-cost_chart .js-plotly-plot');
+    const div = document.querySelector('.st-key-cost_chart .appkit-live-chart');
     const revision = div ? (div._revision || 0) : -1;
     if (revision !== last) { window.__updates.push([t, revision]); last = revision; }
     requestAnimationFrame(tick);
@@ -43,14 +46,18 @@ SAMPLER = """() => {
 }"""
 
 
-def session_settings(index: int, iterations: int) -> Settings:
-    """A different configuration for each session (learning rate, hidden size, seeds)."""
+def session_settings(index: int, iterations: int, speed: int = 0) -> Settings:
+    """A different configuration for each session (learning rate, hidden size, seeds); `speed` steps per
+    update (0: the app's auto speed, a run in ~16 updates)."""
+    if iterations not in ITERATIONS:
+        raise ValueError(f"iterations must be one of the app's choices {ITERATIONS}, got {iterations!r}")
     return Settings(
         learning_rate=LEARNING_RATES[index % len(LEARNING_RATES)],
         hidden_size=HIDDEN[index % len(HIDDEN)],
         iterations=iterations,
         data_seed=index,
         init_seed=index,
+        speed=speed,
     )
 
 
@@ -83,9 +90,16 @@ async def one_session(
     start: asyncio.Barrier,
     timeout: float,
     backend_cookie: str | None = None,
+    speed: int = 0,
+    draw: bool = True,
 ) -> SessionResult:
-    settings = session_settings(index, iterations)
+    settings = session_settings(index, iterations, speed)
     context = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    if not draw:
+        await context.route(
+            "**/plotly.min.js*",
+            lambda route: route.fulfill(body=PLOTLY_STAND_IN, content_type="text/javascript"),
+        )
     if backend_cookie:
         await context.add_cookies([{"name": "twolayer_backend", "value": backend_cookie, "url": url}])
     page = await context.new_page()
@@ -96,7 +110,7 @@ async def one_session(
         "[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout * 1000
     )
     await page.get_by_role("button", name="Train").wait_for(timeout=timeout * 1000)
-    await page.wait_for_selector(".st-key-cost_chart .js-plotly-plot", timeout=timeout * 1000)
+    await page.wait_for_selector(".st-key-cost_chart .appkit-live-chart", timeout=timeout * 1000)
     await page.evaluate(SAMPLER)
     await asyncio.wait_for(start.wait(), timeout)  # every session presses Train together
     clicked = await page.evaluate("() => performance.now()")
@@ -117,10 +131,17 @@ async def one_session(
 
 
 async def run_sessions(
-    url: str, sessions: int, iterations: int, timeout: float = 120.0, backends: list[str] | None = None
+    url: str,
+    sessions: int,
+    iterations: int,
+    timeout: float = 120.0,
+    backends: list[str] | None = None,
+    speed: int = 0,
+    draw: bool = True,
 ) -> list[SessionResult]:
     """Opens `sessions` pages at once, starts them together, waits for all to finish. `backends`
-    (nginx cookie values) pins session i to backends[i % len(backends)]."""
+    (nginx cookie values) pins session i to backends[i % len(backends)]; `speed` and `draw` as in
+    `session_settings` and the module's docstring."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         start = asyncio.Barrier(sessions)
@@ -128,7 +149,15 @@ async def run_sessions(
             results = await asyncio.gather(
                 *[
                     one_session(
-                        browser, url, i, iterations, start, timeout, backends[i % len(backends)] if backends else None
+                        browser,
+                        url,
+                        i,
+                        iterations,
+                        start,
+                        timeout,
+                        backends[i % len(backends)] if backends else None,
+                        speed,
+                        draw,
                     )
                     for i in range(sessions)
                 ]

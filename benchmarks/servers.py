@@ -121,3 +121,19 @@ def cluster(processes: int, *, timeout: float = 180) -> Iterator[str]:
     command = ["bash", "deploy/run_cluster.sh", str(processes), str(port)]
     with running(command, port, env=env, timeout=timeout, group=True) as url:
         yield url
+
+
+def streamlit_cpu_seconds() -> float:
+    """CPU time (user + system) used so far by every running `streamlit run` process on this machine,
+    read from /proc: the benchmarks start their own servers, so these are theirs."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            if b"streamlit" not in b" ".join(cmdline) or b"run" not in cmdline:
+                continue
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
