@@ -2,18 +2,20 @@
 
     python benchmarks/bench_load.py                      # one `streamlit run app.py` process
     python benchmarks/bench_load.py --processes 2        # deploy/run_cluster.sh: 2 processes + nginx
-    python benchmarks/bench_load.py --draw               # simulated users render the charts too
+    python benchmarks/bench_load.py --users browser      # Playwright pages (not drawing) instead
+    python benchmarks/bench_load.py --users browser --draw   # ... that render the charts too
     python benchmarks/bench_load.py --url http://host:port --sessions 1,2,4
 
-For each session count it opens that many Playwright contexts at once, each training a different
-configuration (see load_test.py), checks every result against the engine run headless, and prints
+For each session count it opens that many sessions at once, each training a different configuration
+(see load_test.py), checks every result against the engine run headless, and prints
 updates per second per session, the slowest tick, and the server's CPU: its share of one core and
 its milliseconds per chart update. It starts and stops its own servers and ends by itself.
 
 Smooth means at least SMOOTH_UPDATES_PER_SECOND chart updates per second in every session and no
-tick slower than SLOWEST_TICK seconds. The simulated users share the 2 cores with the server(s); by
-default they do not draw (see load_test.py), since Chromium rendering Plotly in software for
-several pages would use up the machine long before the server does.
+tick slower than SLOWEST_TICK seconds. The simulated users share the 2 cores with the server(s), so
+by default they are protocol users (protocol_user.py: Streamlit's websocket protocol, no browser,
+a few ms of CPU per update); Playwright pages cost Chromium tens of ms per update even without
+drawing, and use up the machine long before the server does.
 """
 
 import argparse
@@ -29,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from load_test import run_sessions, summary  # noqa: E402
+from protocol_user import run_protocol_sessions  # noqa: E402
 from servers import cluster, streamlit_cpu_seconds, streamlit_server  # noqa: E402
 
 SMOOTH_UPDATES_PER_SECOND = 4.0  # the tick asks for 10 (every 0.1 s); under 4 the cost curve visibly stutters
@@ -45,7 +48,8 @@ def main() -> None:
     parser.add_argument("--sessions", default="1,2,4,6,8,12")
     parser.add_argument("--iters", type=int, default=5000)
     parser.add_argument("--speed", type=int, default=100, help="steps per update (0: the app's auto speed)")
-    parser.add_argument("--draw", action="store_true", help="the simulated users render the charts")
+    parser.add_argument("--users", choices=("protocol", "browser"), default="protocol")
+    parser.add_argument("--draw", action="store_true", help="browser users render the charts")
     parser.add_argument("--repeat", type=int, default=1, help="runs per session count; medians reported")
     parser.add_argument("--url", help="use a running server instead of starting one")
     args = parser.parse_args()
@@ -58,16 +62,18 @@ def main() -> None:
     with servers as url:
         print(
             f"{args.processes} process(es) at {url}; {args.iters} iterations per session, {args.speed or 'auto'} "
-            f"steps per update; users {'draw' if args.draw else 'do not draw'}; load {os.getloadavg()}"
+            f"steps per update; {args.users} users{' drawing' if args.draw else ''}; load {os.getloadavg()}"
         )
         print(TABLE_HEADER)
         for n in [int(s) for s in args.sessions.split(",")]:
             rows = []
             for _ in range(args.repeat):
                 cpu, started = streamlit_cpu_seconds(), time.perf_counter()
-                results = asyncio.run(
-                    run_sessions(url, n, args.iters, backends=backends, speed=args.speed, draw=args.draw)
-                )
+                if args.users == "protocol":
+                    sessions = run_protocol_sessions(url, n, args.iters, backends=backends, speed=args.speed)
+                else:
+                    sessions = run_sessions(url, n, args.iters, backends=backends, speed=args.speed, draw=args.draw)
+                results = asyncio.run(sessions)
                 cpu, wall = streamlit_cpu_seconds() - cpu, time.perf_counter() - started
                 row = summary(results)
                 row["cores"] = cpu / wall  # includes page loads and downloads around the training

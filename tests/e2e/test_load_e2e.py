@@ -2,6 +2,8 @@
 
 The full-size runs are `benchmarks/bench_load.py`; here a few sessions check that every one
 finishes with exactly the engine's result (no cross-talk) and that nginx keeps each on its backend.
+Browser sessions (Playwright) and protocol users (Streamlit's websocket protocol, no browser: what
+the benchmark loads the server with) both take part.
 """
 
 import asyncio
@@ -10,6 +12,7 @@ import shutil
 
 import pytest
 from load_test import run_sessions  # benchmarks/, on pytest's pythonpath
+from protocol_user import run_protocol_sessions
 from servers import cluster
 
 pytestmark = pytest.mark.e2e
@@ -20,6 +23,15 @@ def test_concurrent_sessions_each_get_their_own_exact_result(app_url):  # app_ur
     assert [r.exact for r in results] == [True, True, True]
     assert all(r.updates >= 2 for r in results)
     assert len({r.settings for r in results}) == 3
+
+
+def test_protocol_users_train_together_each_to_its_own_exact_result(app_url):
+    results = asyncio.run(run_protocol_sessions(app_url, sessions=4, iterations=2000, timeout=180, speed=100))
+    assert [r.exact for r in results] == [True] * 4
+    # 20 ticks of 100 steps. The users count fragment runs: the first tick usually runs inside the full
+    # rerun after Train and the last ends in st.rerun() to redraw the buttons, so 18-20 are seen, never more.
+    assert all(18 <= r.updates <= 20 for r in results), [r.updates for r in results]
+    assert len({r.settings for r in results}) == 4
 
 
 @pytest.fixture

@@ -1,0 +1,172 @@
+"""A simulated user that speaks Streamlit's websocket protocol instead of running a browser.
+
+It does what the browser does for a training run, and nothing else: opens `/_stcore/stream`, asks for
+the playground with its settings in the query string, presses `Train` (a trigger widget state),
+requests the fragment's reruns at the interval the server asks for (`auto_rerun`, as the frontend's
+timer does), and after `Done:` downloads the parameters JSON over HTTP. It costs a few milliseconds
+of CPU per update where Chromium costs tens, so many of them can load one server on the same 2 cores
+and the numbers measure the server. A real browser user alongside them (load_test.py) shows what a
+person would see.
+"""
+
+import asyncio
+import json
+import time
+import urllib.request
+
+import websockets
+from load_test import SessionResult, headless_params, session_settings
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from appkit.settings import to_query
+
+FRAGMENT_DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+
+
+class ProtocolUser:
+    """One session: the server's messages in, the browser's requests out."""
+
+    def __init__(self, url: str, query: str, backend_cookie: str | None) -> None:
+        self.url, self.query = url, query
+        self.headers = {"Cookie": f"twolayer_backend={backend_cookie}"} if backend_cookie else {}
+        self.buttons: dict[str, str] = {}  # label -> widget id
+        self.downloads: dict[str, str] = {}  # label -> media URL
+        self.captions: list[str] = []
+        self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its auto-rerun loop
+        self.fragment_runs: list[float] = []  # perf_counter() of each finished fragment run
+        self.full_runs = 0
+        self.backend: str | None = None
+        self.ws = None
+
+    async def send_rerun(self, *, trigger: str | None = None, fragment_id: str = "") -> None:
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query
+        if trigger:
+            widget = state.widget_states.widgets.add()
+            widget.id, widget.trigger_value = trigger, True
+        if fragment_id:
+            state.fragment_id, state.is_auto_rerun = fragment_id, True
+        await self.ws.send(msg.SerializeToString())
+
+    async def auto_rerun(self, fragment_id: str, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self.send_rerun(fragment_id=fragment_id)
+
+    def stop_timers(self) -> None:
+        for task in self.timers.values():
+            task.cancel()
+        self.timers.clear()
+
+    def handle(self, msg: ForwardMsg) -> None:
+        kind = msg.WhichOneof("type")
+        if kind == "new_session" and not msg.metadata.run.fragment_ids:
+            self.stop_timers()  # a full run starts: the frontend drops the old fragment timers
+        elif kind == "auto_rerun":
+            fragment_id = msg.auto_rerun.fragment_id
+            if fragment_id not in self.timers:
+                self.timers[fragment_id] = asyncio.create_task(self.auto_rerun(fragment_id, msg.auto_rerun.interval))
+        elif kind == "stop_auto_rerun":
+            for fragment_id in msg.stop_auto_rerun.fragment_ids:
+                if task := self.timers.pop(fragment_id, None):
+                    task.cancel()
+        elif kind == "script_finished":
+            if msg.script_finished == FRAGMENT_DONE:
+                self.fragment_runs.append(time.perf_counter())
+            else:
+                self.full_runs += 1
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            which = element.WhichOneof("type")
+            if which == "button":
+                self.buttons[element.button.label] = element.button.id
+            elif which == "download_button":
+                self.downloads[element.download_button.label] = element.download_button.url
+            elif which == "markdown":
+                self.captions.append(element.markdown.body)
+
+    async def listen(self) -> None:
+        async for data in self.ws:
+            msg = ForwardMsg()
+            msg.ParseFromString(data)
+            self.handle(msg)
+
+    async def wait_for(self, predicate, timeout: float) -> None:
+        deadline = time.perf_counter() + timeout
+        while not predicate():
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"protocol user: timed out; last captions {self.captions[-3:]}")
+            await asyncio.sleep(0.02)
+
+    def fetch(self, path: str) -> bytes:
+        request = urllib.request.Request(self.url + path, headers=self.headers)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read()
+
+
+async def protocol_session(
+    url: str,
+    index: int,
+    iterations: int,
+    start: asyncio.Barrier,
+    timeout: float,
+    backend_cookie: str | None = None,
+    speed: int = 0,
+) -> SessionResult:
+    """Session `index` of a load test, as `load_test.one_session` but without a browser."""
+    settings = session_settings(index, iterations, speed)
+    user = ProtocolUser(url, "&".join(f"{k}={v}" for k, v in to_query(settings).items()), backend_cookie)
+    stream = url.replace("http://", "ws://", 1) + "/_stcore/stream"
+    async with websockets.connect(
+        stream, subprotocols=["streamlit"], additional_headers=user.headers, max_size=None
+    ) as ws:
+        user.ws = ws
+        user.backend = ws.response.headers.get("x-twolayer-backend")
+        listener = asyncio.create_task(user.listen())
+        try:
+            await user.send_rerun()
+            await user.wait_for(lambda: "Train" in user.buttons and user.full_runs, timeout)
+            await asyncio.wait_for(start.wait(), timeout)  # every session presses Train together
+            clicked, first_update = time.perf_counter(), len(user.fragment_runs)
+            await user.send_rerun(trigger=user.buttons["Train"])
+            done = lambda: any(c.startswith(("Done:", "Stopped")) for c in user.captions)  # noqa: E731
+            await user.wait_for(lambda: done() and "Parameters (JSON)" in user.downloads, timeout)
+        except TimeoutError as error:
+            if not user.fragment_runs:  # never got going: the server is not answering at all
+                raise
+            print(f"session {index}: {error}", flush=True)  # counted as not held: no updates, not exact
+            return SessionResult(index, settings, user.backend, 0, timeout, timeout, False)
+        finally:
+            user.stop_timers()
+            listener.cancel()
+    times = [clicked] + user.fragment_runs[first_update:]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    payload = await asyncio.to_thread(user.fetch, user.downloads["Parameters (JSON)"])
+    exact = json.loads(payload)["params"] == headless_params(settings)
+    return SessionResult(
+        index, settings, user.backend, len(times) - 1, times[-1] - clicked, max(gaps) if gaps else 0.0, exact
+    )
+
+
+async def run_protocol_sessions(
+    url: str,
+    sessions: int,
+    iterations: int,
+    timeout: float = 120.0,
+    backends: list[str] | None = None,
+    speed: int = 0,
+) -> list[SessionResult]:
+    """As `load_test.run_sessions`, with protocol users."""
+    start = asyncio.Barrier(sessions)
+    return list(
+        await asyncio.gather(
+            *[
+                protocol_session(
+                    url, i, iterations, start, timeout, backends[i % len(backends)] if backends else None, speed
+                )
+                for i in range(sessions)
+            ]
+        )
+    )
