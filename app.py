@@ -3,9 +3,16 @@
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-# Every session trains tiny matrices on a shared 2-core machine: BLAS threads only add overhead and
-# oversubscribe the cores when several people train at once (measured in ../shared/notes/baselines.md).
-threadpool_limits(1)
+
+@st.cache_resource(show_spinner=False)
+def one_blas_thread() -> None:
+    """Every session trains tiny matrices on a shared 2-core machine: BLAS threads only add overhead and
+    oversubscribe the cores when several people train at once (measured in ../shared/notes/baselines.md).
+    Once per process: finding the BLAS libraries costs ~1 ms, too much for every rerun."""
+    threadpool_limits(1)
+
+
+one_blas_thread()
 
 st.set_page_config(page_title="twolayer playground", page_icon=":material/hub:", layout="wide")
 
