@@ -14,6 +14,7 @@ import numpy as np
 
 from twolayer import Trainer, TrainingDiverged
 
+from . import server_load
 from .downloads import build_trainer
 from .settings import Settings
 
@@ -82,6 +83,7 @@ class Run:
             if self.status == RUNNING:
                 self._account()
                 self.status = PAUSED
+        server_load.stopped(self)
 
     def advance(self, steps: int) -> None:
         """Up to `steps` more updates (never past the iteration budget); for ticks and Step.
@@ -108,6 +110,7 @@ class Run:
                 finally:
                     self._settle(replace_last=status is not None)
                 status, elapsed = self.status, time.perf_counter() - started
+                (server_load.ticked if status == RUNNING else server_load.stopped)(self)
                 if not self.remaining:
                     return
             steps -= n

@@ -1,9 +1,11 @@
 """Playground: train the network live; the cost falls on the left while the boundary bends on the right."""
 
+import time
+
 import numpy as np
 import streamlit as st
 
-from appkit import controls, downloads, records
+from appkit import controls, downloads, records, server_load
 from appkit.live_chart import live_chart
 from appkit.navigation import ensure_app
 from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING, Run
@@ -11,7 +13,8 @@ from appkit.scenes import SCENES
 from appkit.settings import UPLOAD, URL_NAMES, Settings, describe_change, from_query, markdown_code, to_query
 from twolayer.figures import boundary_figure, cost_figure, plot_range
 
-TICK_SECONDS = 0.1  # one chart update per tick while training
+TICK_SECONDS = 0.1  # one chart update per tick while training, when few sessions train at once
+RETIME_SECONDS = 2.0  # a running session re-times its ticks (a full rerun) at most this often
 TICK_BUDGET = 0.15  # with the auto speed, at most this much training per tick (50,000 x 5,000 x 64 stays smooth)
 CHART_HEIGHT, BIG_CHART_HEIGHT = 440, 520
 MAX_GHOSTS = 6
@@ -298,6 +301,8 @@ def live_view(run_every: float | None, big: bool) -> None:
             if run.status != RUNNING:
                 remember(run)
                 st.rerun()  # finished or diverged: redraw the buttons and stop the timer
+            if run_every and retime_due(run_every, server_load.tick_seconds(TICK_SECONDS, run)):
+                st.rerun()  # other sessions started or stopped training: a new timer for this one
         alerts = st.container()
         if run.status == DIVERGED:
             alerts.error(run.error, icon=":material/warning:")
@@ -322,6 +327,18 @@ def live_view(run_every: float | None, big: bool) -> None:
         download_row(run)  # in the fragment: a tick that follows the final rerun draws it again
 
     view()
+
+
+def retime_due(current: float, wanted: float) -> bool:
+    """Whether this session's tick timer is far enough off the server's load to be set again (a full
+    rerun), and was not just set."""
+    if max(current, wanted) / min(current, wanted) < 1.5:
+        return False
+    now = time.monotonic()
+    if now - st.session_state.get("timed_at", 0.0) < RETIME_SECONDS:
+        return False
+    st.session_state.timed_at = now
+    return True
 
 
 def download_row(run: Run) -> None:
@@ -370,7 +387,11 @@ def main() -> None:
         if note := st.session_state.pop("note", None):
             st.info(note, icon=":material/info:")
     run_controls(run, present)
-    live_view(TICK_SECONDS if run.status == RUNNING else None, big=present)
+    if run.status == RUNNING:
+        st.session_state.timed_at = time.monotonic()
+        live_view(server_load.tick_seconds(TICK_SECONDS, run), big=present)
+    else:
+        live_view(None, big=present)
 
 
 main()

@@ -1,0 +1,44 @@
+"""How busy this server process is, so that each session's update rate can make room for the others.
+
+One Streamlit process runs every session's ticks on one interpreter: past ~1 core of Python work
+(about 4 sessions at 10 chart updates a second, benchmarks/bench_load.py) updates stop reaching the
+browsers at all. Slowing every session's updates as more train keeps them all smooth instead.
+"""
+
+import threading
+import time
+import weakref
+
+FULL_RATE_SESSIONS = 4  # sessions that train at the full update rate together (measured, README)
+RECENT_SECONDS = 1.0  # a run counts as training if it ticked this recently (a closed tab stops ticking)
+
+_lock = threading.Lock()
+_ticks: dict[int, tuple[weakref.ref, float]] = {}  # id(run) -> (the run, when it last trained)
+
+
+def ticked(run: object) -> None:
+    """Records that `run` trained just now."""
+    with _lock:
+        _ticks[id(run)] = (weakref.ref(run), time.monotonic())
+
+
+def stopped(run: object) -> None:
+    with _lock:
+        _ticks.pop(id(run), None)
+
+
+def training_sessions(besides: object | None = None) -> int:
+    """Runs in this process, other than `besides`, that trained in the last RECENT_SECONDS."""
+    now = time.monotonic()
+    with _lock:
+        for key, (ref, last) in list(_ticks.items()):
+            if ref() is None or now - last > 10 * RECENT_SECONDS:
+                del _ticks[key]  # its session is gone, or has long stopped ticking
+        return sum(now - last <= RECENT_SECONDS and ref() is not besides for ref, last in _ticks.values())
+
+
+def tick_seconds(base: float, run: object) -> float:
+    """The interval between `run`'s chart updates: `base` while up to FULL_RATE_SESSIONS sessions train at
+    once, then longer in proportion, so the process's total work stays about the same."""
+    sessions = training_sessions(besides=run) + 1
+    return base * max(1.0, sessions / FULL_RATE_SESSIONS)

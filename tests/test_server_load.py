@@ -1,0 +1,69 @@
+"""The process-wide count of training sessions, and the tick interval it sets (appkit/server_load.py)."""
+
+import gc
+
+import pytest
+
+from appkit import server_load
+from appkit.downloads import build_data
+from appkit.runstate import RUNNING, Run
+from appkit.settings import Settings
+
+
+class FakeRun:
+    pass
+
+
+@pytest.fixture(autouse=True)
+def empty_registry():
+    server_load._ticks.clear()
+    yield
+    server_load._ticks.clear()
+
+
+def test_full_rate_up_to_the_measured_number_of_sessions_then_proportionally_slower():
+    runs = [FakeRun() for _ in range(12)]
+    me = runs[0]
+    assert server_load.tick_seconds(0.1, me) == 0.1  # alone
+    for count, run in enumerate(runs[1:], start=2):
+        server_load.ticked(run)
+        want = 0.1 * max(1, count / server_load.FULL_RATE_SESSIONS)
+        assert server_load.tick_seconds(0.1, me) == pytest.approx(want)
+    assert server_load.tick_seconds(0.1, me) == pytest.approx(0.3)  # 12 sessions: 3.3 updates/s each
+
+
+def test_the_asking_run_counts_once_whether_or_not_it_has_ticked():
+    me, other = FakeRun(), FakeRun()
+    server_load.ticked(other)
+    before = server_load.tick_seconds(1.0, me)
+    server_load.ticked(me)
+    assert server_load.tick_seconds(1.0, me) == before
+    assert server_load.training_sessions() == 2
+
+
+def test_stopped_and_stale_and_vanished_runs_do_not_count(monkeypatch):
+    a, b, c = FakeRun(), FakeRun(), FakeRun()
+    server_load.ticked(a)
+    server_load.ticked(b)
+    server_load.ticked(c)
+    server_load.stopped(a)
+    assert server_load.training_sessions() == 2
+    del c  # its session ended
+    gc.collect()
+    assert server_load.training_sessions() == 1
+    now = server_load.time.monotonic()
+    monkeypatch.setattr(server_load.time, "monotonic", lambda: now + 2 * server_load.RECENT_SECONDS)
+    assert server_load.training_sessions() == 0  # b's tab was closed: it stopped ticking
+
+
+def test_a_run_registers_while_it_trains_and_leaves_when_paused_or_done():
+    settings = Settings(iterations=100, speed=10)
+    run = Run.start(settings, build_data(settings))
+    run.play()
+    run.advance(10)
+    assert run.status == RUNNING and server_load.training_sessions() == 1
+    run.pause()
+    assert server_load.training_sessions() == 0
+    run.play()
+    run.advance(100)
+    assert run.status != RUNNING and server_load.training_sessions() == 0
