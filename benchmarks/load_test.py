@@ -144,27 +144,22 @@ async def run_sessions(
     `session_settings` and the module's docstring."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        start = asyncio.Barrier(sessions)
         try:
-            results = await asyncio.gather(
-                *[
-                    one_session(
-                        browser,
-                        url,
-                        i,
-                        iterations,
-                        start,
-                        timeout,
-                        backends[i % len(backends)] if backends else None,
-                        speed,
-                        draw,
-                    )
-                    for i in range(sessions)
-                ]
+            return await gather_sessions(
+                lambda i, start, cookie: one_session(browser, url, i, iterations, start, timeout, cookie, speed, draw),
+                sessions,
+                backends,
             )
         finally:
             await browser.close()
-    return list(results)
+
+
+async def gather_sessions(one, sessions: int, backends: list[str] | None) -> list[SessionResult]:
+    """Runs `one(index, start barrier, backend cookie)` for every session at once; session i is pinned to
+    backends[i % len(backends)] when there are backends."""
+    start = asyncio.Barrier(sessions)
+    cookies = [backends[i % len(backends)] if backends else None for i in range(sessions)]
+    return list(await asyncio.gather(*[one(i, start, cookies[i]) for i in range(sessions)]))
 
 
 def summary(results: list[SessionResult]) -> dict:

@@ -15,7 +15,7 @@ import time
 import urllib.request
 
 import websockets
-from load_test import SessionResult, headless_params, session_settings
+from load_test import SessionResult, gather_sessions, headless_params, session_settings
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -159,14 +159,8 @@ async def run_protocol_sessions(
     speed: int = 0,
 ) -> list[SessionResult]:
     """As `load_test.run_sessions`, with protocol users."""
-    start = asyncio.Barrier(sessions)
-    return list(
-        await asyncio.gather(
-            *[
-                protocol_session(
-                    url, i, iterations, start, timeout, backends[i % len(backends)] if backends else None, speed
-                )
-                for i in range(sessions)
-            ]
-        )
+    return await gather_sessions(
+        lambda i, start, cookie: protocol_session(url, i, iterations, start, timeout, cookie, speed),
+        sessions,
+        backends,
     )
