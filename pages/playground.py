@@ -14,7 +14,7 @@ from appkit.settings import UPLOAD, URL_NAMES, Settings, describe_change, from_q
 from twolayer.figures import boundary_figure, cost_figure, plot_range
 
 TICK_SECONDS = 0.1  # one chart update per tick while training, when few sessions train at once
-RETIME_SECONDS = 2.0  # a running session re-times its ticks (a full rerun) at most this often
+RETIME_SECONDS = 0.5  # a running session re-times its ticks (a full rerun) at most this often
 TICK_BUDGET = 0.15  # with the auto speed, at most this much training per tick (50,000 x 5,000 x 64 stays smooth)
 CHART_HEIGHT, BIG_CHART_HEIGHT = 440, 520
 MAX_GHOSTS = 6
