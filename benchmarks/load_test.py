@@ -70,6 +70,7 @@ class SessionResult:
     seconds: float  # from the click on Train to the last update
     slowest_tick: float  # longest gap between two chart updates while training, seconds
     exact: bool  # the downloaded parameters equal the headless engine's, bit for bit
+    tick_intervals: tuple = ()  # protocol users: every tick interval (s) the server set for the session
 
     @property
     def updates_per_second(self) -> float:

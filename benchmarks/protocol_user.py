@@ -34,6 +34,7 @@ class ProtocolUser:
         self.downloads: dict[str, str] = {}  # label -> media URL
         self.captions: list[str] = []
         self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its auto-rerun loop
+        self.intervals: list[float] = []  # every auto-rerun interval the server asked for, in order
         self.fragment_runs: list[float] = []  # perf_counter() of each finished fragment run
         self.full_runs = 0
         self.backend: str | None = None
@@ -66,6 +67,7 @@ class ProtocolUser:
             self.stop_timers()  # a full run starts: the frontend drops the old fragment timers
         elif kind == "auto_rerun":
             fragment_id = msg.auto_rerun.fragment_id
+            self.intervals.append(round(msg.auto_rerun.interval, 6))
             if fragment_id not in self.timers:
                 self.timers[fragment_id] = asyncio.create_task(self.auto_rerun(fragment_id, msg.auto_rerun.interval))
         elif kind == "stop_auto_rerun":
@@ -146,7 +148,14 @@ async def protocol_session(
     payload = await asyncio.to_thread(user.fetch, user.downloads["Parameters (JSON)"])
     exact = json.loads(payload)["params"] == headless_params(settings)
     return SessionResult(
-        index, settings, user.backend, len(times) - 1, times[-1] - clicked, max(gaps) if gaps else 0.0, exact
+        index,
+        settings,
+        user.backend,
+        len(times) - 1,
+        times[-1] - clicked,
+        max(gaps) if gaps else 0.0,
+        exact,
+        tuple(user.intervals),
     )
 
 

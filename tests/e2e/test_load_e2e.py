@@ -32,6 +32,16 @@ def test_protocol_users_train_together_each_to_its_own_exact_result(app_url):
     # rerun after Train and the last ends in st.rerun() to redraw the buttons, so 18-20 are seen, never more.
     assert all(18 <= r.updates <= 20 for r in results), [r.updates for r in results]
     assert len({r.settings for r in results}) == 4
+    assert {i for r in results for i in r.tick_intervals} == {0.1}  # 4 sessions: the full update rate
+
+
+def test_more_sessions_than_the_full_rate_allows_get_slower_ticks_and_exact_results(app_url):
+    """8 sessions training at once on one process: the app stretches their tick intervals (appkit/server_load.py)
+    instead of letting the process fall behind, and never below the base 0.1 s."""
+    results = asyncio.run(run_protocol_sessions(app_url, sessions=8, iterations=2000, timeout=180, speed=50))
+    assert all(r.exact for r in results)
+    intervals = [i for r in results for i in r.tick_intervals]
+    assert min(intervals) >= 0.1 and max(intervals) >= 0.15, [r.tick_intervals for r in results]
 
 
 @pytest.fixture
