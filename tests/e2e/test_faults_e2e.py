@@ -11,7 +11,6 @@ own Streamlit session) and closes it.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from playground_page import button, status
 from servers import ROOT, environment, free_port, stop, streamlit_command, wait_healthy
 
 try:
@@ -122,17 +122,6 @@ def open_page(browser: Browser, url: str, path: str = "") -> tuple[Page, list[st
     page.goto(f"{url}/{path}")
     page.wait_for_selector(CONNECTED)
     return page, dialogs
-
-
-def button(page: Page, key: str):
-    """The button with this key (a button with `help` is in the DOM twice, once hidden)."""
-    return page.locator(f".st-key-{key}").get_by_role("button")
-
-
-def status(page: Page):
-    return page.locator("[data-testid='stCaptionContainer']").filter(
-        has_text=re.compile(r"^(Ready|Training|Paused|Done|Stopped)")
-    )
 
 
 ITERATION_JS = """() => {

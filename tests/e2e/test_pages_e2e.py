@@ -20,6 +20,8 @@ try:
 except ImportError:  # the `browser` fixture skips the tests (or fails them under CI) and says why
     expect = None
 
+from playground_page import button, metric, status
+
 from twolayer.data import make_dataset, to_csv
 
 pytestmark = pytest.mark.e2e
@@ -90,26 +92,6 @@ def open_playground(browser: Browser, app_url: str, query: str = "", width: int 
 def go_to(page: Page, title: str) -> None:
     """Another page of the same session, through the sidebar's navigation."""
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
-
-
-def button(page: Page, key: str):
-    """The button with this key. (A button with `help` is in the DOM twice, once hidden: by role finds the
-    shown one.)"""
-    return page.locator(f".st-key-{key}").get_by_role("button")
-
-
-def status(page: Page):
-    return page.locator("[data-testid='stCaptionContainer']").filter(
-        has_text=re.compile(r"^(Ready|Training|Paused|Done|Stopped)")
-    )
-
-
-def metric(page: Page, label: str) -> str:
-    box = page.locator("[data-testid='stMetric']").filter(
-        has=page.locator("[data-testid='stMetricLabel']", has_text=re.compile("^" + re.escape(label)))
-    )
-    expect(box).to_have_count(1)
-    return box.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
 def train_until_done(page: Page) -> None:

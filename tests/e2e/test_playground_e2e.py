@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playground_page import button, metric, status
 
 try:
     from playwright.sync_api import Browser, Page, expect
@@ -77,28 +78,8 @@ def open_app(browser: Browser, app_url: str, query: str = "", width: int = 1280,
     return page
 
 
-def button(page: Page, key: str):
-    """The button with this key. (A button with help is in the DOM twice, once hidden; by role finds the shown one.)"""
-    return page.locator(f".st-key-{key}").get_by_role("button")
-
-
 def train_button(page: Page):
     return button(page, "train")
-
-
-def status(page: Page):
-    return page.locator("[data-testid='stCaptionContainer']").filter(
-        has_text=re.compile(r"^(Ready|Training|Paused|Done|Stopped)")
-    )
-
-
-def metric(page: Page, label: str) -> str:
-    """The value shown under a metric whose label starts with `label`."""
-    box = page.locator("[data-testid='stMetric']").filter(
-        has=page.locator("[data-testid='stMetricLabel']", has_text=re.compile("^" + re.escape(label)))
-    )
-    expect(box).to_have_count(1)
-    return box.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
 def number(text: str) -> float:
