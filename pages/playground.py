@@ -387,11 +387,11 @@ def main() -> None:
         if note := st.session_state.pop("note", None):
             st.info(note, icon=":material/info:")
     run_controls(run, present)
-    if run.status == RUNNING:
+    run_every = None
+    if run.status == RUNNING:  # the tick timer, set afresh by every full run
         st.session_state.timed_at = time.monotonic()
-        live_view(server_load.tick_seconds(TICK_SECONDS, run), big=present)
-    else:
-        live_view(None, big=present)
+        run_every = server_load.tick_seconds(TICK_SECONDS, run)
+    live_view(run_every, big=present)
 
 
 main()

@@ -9,6 +9,7 @@ import base64
 import contextlib
 import io
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -521,11 +522,26 @@ def test_the_charts_show_the_cost_curve_and_the_boundary_and_follow_the_ticks():
     assert charts(at)["cost"]["figure"]["layout"]["xaxis"]["range"] == [0, 5000]  # fixed axes: no jumping
 
 
-def test_the_server_config_turns_streamlits_message_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def server_config():
+    """Streamlit's config as `streamlit run app.py` reads it, from the repo's .streamlit/config.toml; re-read
+    from the original working directory afterwards."""
+    from streamlit import config
+
+    here = os.getcwd()
+    os.chdir(Path(APP).parent)
+    config.get_config_options(force_reparse=True)
+    try:
+        yield config
+    finally:
+        os.chdir(here)
+        config.get_config_options(force_reparse=True)
+
+
+def test_the_server_config_turns_streamlits_message_cache_off(server_config) -> None:
     """With the cache on, Reset then Train repeats the previous run's first chart message; Streamlit then
     sends only a reference to it, which the browser may have dropped ("Cached ForwardMsg MISS": the page
     stops updating). Our config makes no message cacheable; under Streamlit's default a chart message is."""
-    from streamlit import config
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.runtime.forward_msg_cache import populate_hash_if_needed
 
@@ -535,24 +551,12 @@ def test_the_server_config_turns_streamlits_message_cache_off(monkeypatch: pytes
         populate_hash_if_needed(msg)
         return msg.metadata.cacheable
 
-    monkeypatch.chdir(Path(APP).parent)  # where `streamlit run app.py` reads .streamlit/config.toml
-    config.get_config_options(force_reparse=True)
-    try:
-        assert not cacheable()
-        config.set_option("global.minCachedMessageSize", 10e3)  # Streamlit's default
-        assert cacheable()
-    finally:
-        config.get_config_options(force_reparse=True)
+    assert not cacheable()
+    server_config.set_option("global.minCachedMessageSize", 10e3)  # Streamlit's default
+    assert cacheable()
 
 
-def test_the_server_config_skips_the_full_garbage_collection_after_each_tick(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_server_config_skips_the_full_garbage_collection_after_each_tick(server_config) -> None:
     """Streamlit's default runs gc.collect(2) after every script run, fragment ticks included: ~150 ms of CPU
     per chart update with NumPy, scikit-learn and Plotly loaded (benchmarks/bench_load.py, README)."""
-    from streamlit import config
-
-    monkeypatch.chdir(Path(APP).parent)
-    config.get_config_options(force_reparse=True)
-    try:
-        assert config.get_option("runner.postScriptGC") is False
-    finally:
-        config.get_config_options(force_reparse=True)
+    assert server_config.get_option("runner.postScriptGC") is False
