@@ -11,7 +11,7 @@ import statistics
 import sys
 
 import numpy as np
-from bench_engine import environment, interleaved, moons
+from bench_engine import environment, interleaved, moons  # puts the repository root on sys.path
 
 import twolayer
 

@@ -17,10 +17,9 @@ import time
 import warnings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "benchmarks")]
+sys.path.insert(0, ROOT)  # twolayer and tests.support, without an install
 
 import numpy as np  # noqa: E402
-import plain_tutorial as plain  # noqa: E402
 import sklearn  # noqa: E402
 from sklearn.datasets import make_moons  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -28,6 +27,7 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
 
 import twolayer  # noqa: E402
+from tests.support import plain_tutorial as plain  # noqa: E402
 
 STEPS, LEARNING_RATE, HIDDEN, SEED = 5000, 0.3, 5, 0
 

@@ -7,13 +7,13 @@
     python benchmarks/bench_load.py --url http://host:port --sessions 1,2,4
 
 For each session count it opens that many sessions at once, each training a different configuration
-(see load_test.py), checks every result against the engine run headless, and prints
+(see tests/support/load_test.py), checks every result against the engine run headless, and prints
 updates per second per session, the slowest tick, and the server's CPU: its share of one core and
 its milliseconds per chart update. It starts and stops its own servers and ends by itself.
 
 Smooth means at least SMOOTH_UPDATES_PER_SECOND chart updates per second in every session and no
 tick slower than SLOWEST_TICK seconds. The simulated users share the 2 cores with the server(s), so
-by default they are protocol users (protocol_user.py: Streamlit's websocket protocol, no browser,
+by default they are protocol users (tests/support/protocol_user.py: Streamlit's websocket protocol, no browser,
 a few ms of CPU per update); Playwright pages cost Chromium tens of ms per update even without
 drawing, and use up the machine long before the server does.
 """
@@ -28,11 +28,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+sys.path.insert(0, str(ROOT))  # appkit and tests.support, without an install
 
-from load_test import run_sessions, summary  # noqa: E402
-from protocol_user import run_protocol_sessions  # noqa: E402
-from servers import cluster, streamlit_cpu_seconds, streamlit_server  # noqa: E402
+from tests.support.load_test import run_sessions, summary  # noqa: E402
+from tests.support.protocol_user import run_protocol_sessions  # noqa: E402
+from tests.support.servers import cluster, streamlit_cpu_seconds, streamlit_server  # noqa: E402
 
 SMOOTH_UPDATES_PER_SECOND = 4.0  # the tick asks for 10 (every 0.1 s); under 4 the cost curve visibly stutters
 SLOWEST_TICK = 1.0

@@ -11,10 +11,10 @@ import sys
 import time
 
 import numpy as np
-import plain_tutorial as plain
-from bench_engine import environment, interleaved, moons
+from bench_engine import environment, interleaved, moons  # puts the repository root on sys.path
 
 import twolayer
+from tests.support import plain_tutorial as plain
 
 TARGET_SECONDS, LEARNING_RATE = 0.3, 0.3
 SIZES = [(500, 5), (2000, 5), (5000, 5), (20000, 5), (500, 20), (500, 50), (500, 100)]  # (samples, hidden)

@@ -41,8 +41,8 @@ from pathlib import Path
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, running, streamlit_command  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support, without an install
+from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, running, streamlit_command  # noqa: E402
 
 SCREENSHOTS = ROOT / "screenshots"
 STUCK_SECONDS = 60  # a run that has not shown its final state by then counts as stuck
@@ -217,7 +217,7 @@ sys.exit(cli.main())
 
 @contextmanager
 def server(events: Path, log: Path):
-    """`streamlit run app.py` with the test options (benchmarks/servers.py), through the logging wrapper."""
+    """`streamlit run app.py` with the test options (tests/support/servers.py), through the logging wrapper."""
     port = free_port()
     command = streamlit_command("app.py", port, runner=["-c", SERVER_WRAPPER, str(events)])
     try:

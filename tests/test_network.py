@@ -4,11 +4,11 @@ central differences."""
 import warnings
 
 import numpy as np
-import plain_tutorial as plain
 import pytest
 from sklearn.datasets import make_moons
 
 import twolayer
+from tests.support import plain_tutorial as plain
 from twolayer.network import cross_entropy, init_params
 
 

@@ -2,11 +2,11 @@
 determinism, divergence and every argument check."""
 
 import numpy as np
-import plain_tutorial as plain
 import pytest
 from sklearn.datasets import make_moons
 
 import twolayer
+from tests.support import plain_tutorial as plain
 from twolayer import Trainer, TrainingDiverged
 from twolayer.network import backward, compute_cost, forward, init_params, update
 

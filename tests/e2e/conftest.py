@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_healthy  # benchmarks/servers.py
+
+from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_healthy
 
 
 @pytest.fixture(scope="session")

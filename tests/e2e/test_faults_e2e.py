@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 
 import pytest
 from playground_page import button, status
-from servers import ROOT, environment, free_port, stop, streamlit_command, wait_healthy
+
+from tests.support.servers import ROOT, environment, free_port, stop, streamlit_command, wait_healthy
 
 try:
     from playwright.sync_api import Browser, Page, expect

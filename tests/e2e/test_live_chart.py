@@ -1,6 +1,6 @@
 """Browser test of appkit.live_chart: one mount per chart, no blank frame, real updates, zoom kept.
 
-Runs benchmarks/live_chart_demo.py in a real `streamlit run` and watches it from inside Chromium with
+Runs tests/support/live_chart_demo.py in a real `streamlit run` and watches it from inside Chromium with
 requestAnimationFrame sampling and a MutationObserver. Needs Debian's Chromium at /usr/bin/chromium.
 """
 
@@ -8,7 +8,8 @@ import statistics
 from pathlib import Path
 
 import pytest
-from servers import CHROMIUM_ARGS, streamlit_server  # benchmarks/servers.py
+
+from tests.support.servers import CHROMIUM_ARGS, streamlit_server
 
 N_UPDATES = 30
 
@@ -72,7 +73,7 @@ RESULTS_JS = """
 def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory):
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     try:
-        with streamlit_server("benchmarks/live_chart_demo.py", log=log) as url:
+        with streamlit_server("tests/support/live_chart_demo.py", log=log) as url:
             yield url
     except RuntimeError as error:
         pytest.fail(f"streamlit did not start: {error}")

@@ -11,9 +11,10 @@ import os
 import shutil
 
 import pytest
-from load_test import run_sessions  # benchmarks/, on pytest's pythonpath
-from protocol_user import run_protocol_sessions
-from servers import cluster
+
+from tests.support.load_test import run_sessions
+from tests.support.protocol_user import run_protocol_sessions
+from tests.support.servers import cluster
 
 pytestmark = pytest.mark.e2e
 

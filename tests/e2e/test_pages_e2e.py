@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
-from servers import streamlit_server  # benchmarks/servers.py
+
+from tests.support.servers import streamlit_server
 
 try:
     from playwright.sync_api import Browser, Page, expect

@@ -1,6 +1,6 @@
 """Live-chart demo: a `run_every=0.2` fragment redraws a line chart and a 100x100 heatmap with 500 points.
 
-Run from the repository root: `PYTHONPATH=. streamlit run benchmarks/live_chart_demo.py`; open
+Run from the repository root: `PYTHONPATH=. streamlit run tests/support/live_chart_demo.py`; open
 `/?updates=N` to stop after N updates (default 100). Used by `tests/e2e/test_live_chart.py`.
 """
 

@@ -17,15 +17,8 @@ from playwright.async_api import async_playwright
 
 from appkit.downloads import build_data, build_trainer
 from appkit.settings import ITERATIONS, Settings, to_query
+from tests.support.servers import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LEARNING_RATES = (0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
 HIDDEN = (3, 4, 5, 6, 8)
 # Served instead of plotly.min.js to users who do not draw: the live chart awaits `react`, and counts
@@ -144,7 +137,7 @@ async def run_sessions(
     (nginx cookie values) pins session i to backends[i % len(backends)]; `speed` and `draw` as in
     `session_settings` and the module's docstring."""
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             return await gather_sessions(
                 lambda i, start, cookie: one_session(browser, url, i, iterations, start, timeout, cookie, speed, draw),

@@ -15,11 +15,11 @@ import time
 import urllib.request
 
 import websockets
-from load_test import SessionResult, gather_sessions, headless_params, session_settings
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from appkit.settings import to_query
+from tests.support.load_test import SessionResult, gather_sessions, headless_params, session_settings
 
 FRAGMENT_DONE = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 
