@@ -3,6 +3,8 @@
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from appkit import session
+
 
 @st.cache_resource(show_spinner=False)
 def one_blas_thread() -> None:
@@ -23,8 +25,8 @@ pages = [
     st.Page("pages/how_it_works.py", title="How it works", icon=":material/functions:", url_path="how-it-works"),
     st.Page("pages/your_data.py", title="Your data", icon=":material/upload_file:", url_path="your-data"),
 ]
-st.session_state.navigation_ready = True  # pages/*.py check this (appkit/navigation.py)
+deep_link = session.navigation_ready()  # pages/*.py check it (session.ensure_app)
 page = st.navigation(pages)
-if deep_link := st.session_state.pop("deep_link", None):  # a link opened before navigation existed
+if deep_link:  # a link opened before navigation existed
     st.switch_page(deep_link)
 page.run()

@@ -1,6 +1,5 @@
-"""What the playground lets you take away from a run: its data and network, as built by the app
-(`build_data`, `build_trainer`), its parameters as JSON, its history as CSV, and a Python script
-that reproduces it.
+"""What the playground lets you take away from a run: its parameters as JSON, its history as CSV, and a
+Python script that reproduces it.
 
 Pure Python + NumPy + twolayer (no Streamlit), so every download can be tested on its own.
 Every public function checks its arguments and raises ValueError naming what is wrong.
@@ -13,40 +12,17 @@ import json
 import math
 import numbers
 import re
-from dataclasses import fields
 
 import numpy as np
 
-from twolayer import Trainer
-from twolayer.data import MAX_NOISE, MAX_SAMPLES, MAX_TEST_SHARE, MIN_SAMPLES, make_dataset, train_test_split
 from twolayer.training import HISTORY_KEYS
 
-from .settings import CHOICES, Settings
+from .settings import Settings, check
 
 PARAMS_FORMAT = "twolayer-params/1"
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 N_FEATURES = 2  # the playground's points are 2-D
 MAX_PARAMS_JSON = 1_000_000  # characters: a 64-unit network's JSON is ~15 kB
-MAX_SEED = 2**32 - 1  # what make_dataset and Trainer accept
-
-# Settings field -> (kind, low, high). Strings must be one of CHOICES[field]; numbers must be
-# finite and in [low, high]. These are what make the generated script safe to write out.
-_SETTINGS_CHECKS = {
-    "dataset": ("choice", None, None),
-    "noise": ("float", 0.0, MAX_NOISE),
-    "samples": ("int", MIN_SAMPLES, MAX_SAMPLES),
-    "learning_rate": ("float", 0.0, math.inf),
-    "hidden_size": ("int", 1, 10_000),
-    "iterations": ("int", 1, 10**9),
-    "test_share": ("float", 0.0, MAX_TEST_SHARE),
-    "activation": ("choice", None, None),
-    "init": ("choice", None, None),
-    "l2": ("float", 0.0, math.inf),
-    "data_seed": ("int", 0, MAX_SEED),
-    "init_seed": ("int", 0, MAX_SEED),
-    "speed": ("int", 0, 10**9),
-}
-
 # A file name we are willing to write into a script: no path, no quotes, no spaces, ends in .csv.
 _CSV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.csv")
 
@@ -61,33 +37,6 @@ def _is_int(value) -> bool:
 
 def _is_real(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _check_settings(settings) -> dict:
-    """The settings as plain Python values (int, float, str): numpy scalars' reprs are not literals."""
-    if not isinstance(settings, Settings):
-        raise ValueError(f"settings must be an appkit.settings.Settings, got {type(settings).__name__}")
-    out = {}
-    for field in fields(Settings):  # in the dataclass's order, which the JSON keeps
-        name, value = field.name, getattr(settings, field.name)
-        if name not in _SETTINGS_CHECKS:  # a new control needs a check before it can reach a script
-            raise ValueError(f"appkit.downloads has no check for settings.{name}; add it to _SETTINGS_CHECKS")
-        kind, low, high = _SETTINGS_CHECKS[name]
-        if kind == "choice":
-            # type(...) is str: a str subclass could override __repr__ and escape the string literal.
-            if type(value) is not str or value not in CHOICES[name]:
-                raise ValueError(f"settings.{name} must be one of {', '.join(CHOICES[name])}; got {value!r:.40}")
-            out[name] = value
-        elif kind == "int":
-            if not _is_int(value) or not low <= value <= high:
-                raise ValueError(f"settings.{name} must be an integer in [{low}, {high}]; got {value!r:.40}")
-            out[name] = int(value)
-        else:
-            if not _is_real(value) or not low <= value <= high or (name == "learning_rate" and value == 0):
-                span = "(0, inf)" if name == "learning_rate" else f"[{low:g}, {high:g}]"
-                raise ValueError(f"settings.{name} must be a finite number in {span}; got {value!r:.40}")
-            out[name] = float(value)
-    return out
 
 
 def _check_iteration(iteration) -> int:
@@ -160,53 +109,6 @@ def _check_params(params, hidden_size: int | None = None) -> dict[str, np.ndarra
 
 
 # ---------------------------------------------------------------------------------------------
-# Data and network, exactly as the app builds them
-
-
-def build_data(settings: Settings, uploaded: tuple[np.ndarray, np.ndarray] | None = None):
-    """(X_train, Y_train, X_test, Y_test) in the tutorial's shapes ((2, m), (1, m)); the test parts are
-    None when test_share == 0.
-
-    `uploaded` is (X (m, 2), y (m,)) from twolayer.data.load_csv; otherwise the data is generated from
-    the settings. Both are split with train_test_split(..., settings.test_share, random_state=settings.data_seed).
-    """
-    s = _check_settings(settings)
-    if uploaded is None:
-        X, y = make_dataset(s["dataset"], s["samples"], s["noise"], random_state=s["data_seed"])
-    else:
-        if not isinstance(uploaded, (tuple, list)) or len(uploaded) != 2:
-            raise ValueError("uploaded must be the pair (X (m, 2), y (m,)) returned by load_csv")
-        X, y = uploaded  # (m, 2), (m,); train_test_split checks the shapes
-    X_tr, y_tr, X_te, y_te = train_test_split(X, y, s["test_share"], random_state=s["data_seed"])
-    # reproduce_script writes these same lines into the script: keep the two in step.
-    X_train, Y_train = X_tr.T.astype(float), y_tr.reshape(1, -1).astype(float)  # (2, m), (1, m)
-    if len(y_te) == 0:
-        return X_train, Y_train, None, None
-    X_test, Y_test = X_te.T.astype(float), y_te.reshape(1, -1).astype(float)
-    return X_train, Y_train, X_test, Y_test
-
-
-def build_trainer(settings: Settings, data, learning_rate: float) -> Trainer:
-    """The app's Trainer for `data` = build_data(...)'s four arrays, starting at `learning_rate`."""
-    s = _check_settings(settings)
-    if not isinstance(data, (tuple, list)) or len(data) != 4:
-        raise ValueError("data must be the four arrays (X_train, Y_train, X_test, Y_test) from build_data")
-    X_train, Y_train, X_test, Y_test = data
-    return Trainer(
-        X_train,
-        Y_train,
-        s["hidden_size"],
-        learning_rate,
-        activation=s["activation"],
-        init=s["init"],
-        l2=s["l2"],
-        random_state=s["init_seed"],
-        X_test=X_test,
-        Y_test=Y_test,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # Parameters as JSON
 
 
@@ -217,7 +119,7 @@ def params_json(settings: Settings, params: dict[str, np.ndarray], iteration: in
     "params": {"W1": [[...], ...], "b1", "W2", "b2"}}. Floats are written with repr, so
     load_params_json gives back identical arrays.
     """
-    s = _check_settings(settings)
+    s = check(settings)
     iteration = _check_iteration(iteration)
     schedule = _check_schedule(lr_schedule, iteration)
     params = _check_params(params, s["hidden_size"])
@@ -330,7 +232,7 @@ def reproduce_script(settings: Settings, lr_schedule, iteration: int, uploaded_c
     generating it; the name must be a plain file name such as data.csv. Only validated numbers and the
     fixed choices of Settings reach the script, each written with repr.
     """
-    s = _check_settings(settings)
+    s = check(settings)
     iteration = _check_iteration(iteration)
     # Entries from `iteration` on never ran: leave them out, so that every chunk trains at least one step.
     schedule = [

@@ -1,23 +1,24 @@
 """The session's log of runs, for the Compare page: settings and final numbers of each."""
 
-import itertools
 from dataclasses import asdict
 
+from .build import Upload
 from .runstate import Run
+from .settings import UPLOAD
 
-_serials = itertools.count(1)
-
-
-def new_serial() -> int:
-    return next(_serials)
+MAX_RECORDS = 50  # a session keeps its last 50 runs: its memory stays bounded however long it plays
 
 
-def record(run: Run) -> dict:
-    """One row: the run's number, every setting, its final numbers, and its curve and parameters."""
+def record(run: Run, upload: Upload | None) -> dict:
+    """One row: the run's number, every setting, its final numbers, and its curve and parameters.
+    A run on uploaded data names the file and its rows instead of the generator's noise and samples."""
+    settings = asdict(run.settings)
+    if run.settings.dataset == UPLOAD and upload is not None:
+        settings |= {"dataset": f"upload: {upload.name}", "noise": None, "samples": upload.rows}
     return {
         "run": run.serial,
-        **asdict(run.settings),
-        "learning rates": " → ".join(f"{lr:g}" for _, lr in run.lr_schedule),
+        **settings,
+        "learning rates": run.learning_rates,
         **run.summary(),
         "costs": run.trainer.history["cost"].copy(),
         "test_costs": run.trainer.history.get("test_cost"),

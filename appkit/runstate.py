@@ -1,65 +1,83 @@
-"""One training run of the playground: data, trainer, status, snapshots for replay.
+"""One training run of the playground: data, trainer, status, learning-rate schedule, snapshots for replay.
 
-No Streamlit here. Every change of state happens inside one method holding the run's lock and
-ends with plain assignments, so a control changed while a training update runs (another script
-thread, with Streamlit's fast reruns) never sees a half-updated run.
+The run is a state machine. Rows are its states, columns the events the page sends; a cell is the
+state after the event, "·" means the event is ignored (its button is disabled), and "new" means the
+session replaces the run with a fresh one (`Session`, in session.py, does that):
+
+    state \\ event | train   | pause  | step(n)          | tick             | more(n) | learning rate | reset
+    --------------+---------+--------+------------------+------------------+---------+---------------+------
+    ready         | running | ·      | paused/done/div. | ·                | ·       | ready         | new
+    running       | ·       | paused | ·                | running/done/div.| ·       | running       | new
+    paused        | running | ·      | paused/done/div. | ·                | ·       | paused        | new
+    done          | ·       | ·      | done/div.        | ·                | running | new           | new
+    diverged      | ·       | ·      | ·                | ·                | ·       | new           | new
+
+- step(n) trains exactly n steps (fewer only at the run's budget, `target`); on a done run it first
+  raises the budget by n, so a learner can go on one step at a time.
+- more(n) raises the budget by n and trains: the result equals one uninterrupted run of the total length.
+- A new learning rate takes effect at the next step. It enters `lr_schedule` only once a step ran with it,
+  so the schedule, the status, the records and the downloads never name a rate that did not train.
+- Settings that change the data or the network also mean "new" in every state.
+
+No Streamlit here. Every change of state happens inside one method holding the run's lock and ends with
+plain assignments, so a control changed while a training update runs (another script thread, with
+Streamlit's fast reruns) never sees a half-updated run.
 """
 
 import contextlib
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from twolayer import Trainer, TrainingDiverged
 
 from . import server_load
-from .downloads import build_trainer
+from .build import Data, build_trainer
 from .settings import Settings
 
-PROBE_STEPS = 3  # steps timed when a run starts, to size the first tick
+PROBE_STEPS = 3  # steps timed when a run starts, to size the first tick of the auto speed
 CHUNK_SECONDS = 0.05  # the longest a training update holds the run's lock at a time
 MAX_SNAPSHOTS = 400  # replay keeps at most this many parameter snapshots (thinned evenly)
 
 READY, RUNNING, PAUSED, DONE, DIVERGED = "ready", "running", "paused", "done", "diverged"
+STATES = (READY, RUNNING, PAUSED, DONE, DIVERGED)
 
 
 @dataclass
 class Run:
-    settings: Settings
-    data: tuple  # (X_train (2, m), Y_train (1, m), X_test or None, Y_test or None): the tutorial's shapes
+    settings: Settings  # the settings in force: the learning rate, iterations and speed may change
+    data: Data
     trainer: Trainer
+    target: int  # the run's budget of steps: settings.iterations, raised by more(n) and step(n) after done
     status: str = READY
-    lr_schedule: list = field(default_factory=list)  # [(first iteration, learning rate)]
+    lr_schedule: list = field(default_factory=list)  # [(first iteration, learning rate)] of rates that ran
     snapshots: list = field(default_factory=list)  # [(iteration, params)], iteration ascending
     error: str | None = None
     rate: float = 0.0  # steps per second while running, wall clock
     step_seconds: float = 0.0  # compute time of one step, as last measured
     seconds: float = 0.0  # time spent running
-    serial: int = 0  # the run's number in the session, for the Compare page
+    serial: int = 0  # the run's number in its session (#1, #2, ...)
     data_id: tuple = ()  # what the data was built from (settings, and the upload's digest)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _since: tuple | None = field(default=None, repr=False)  # (time, iteration) when running resumed
     _stride: int = field(default=0, repr=False)  # smallest gap kept between snapshots after thinning
 
     @classmethod
-    def start(cls, settings: Settings, data: tuple, serial: int = 0, data_id: tuple = ()) -> "Run":
-        trainer = build_trainer(settings, data, settings.learning_rate)
-        probe = build_trainer(settings, data, settings.learning_rate)  # times a step before the first tick
-        started = time.perf_counter()
-        with contextlib.suppress(TrainingDiverged):
-            probe.train(PROBE_STEPS)
-        step_seconds = (time.perf_counter() - started) / PROBE_STEPS
-        run = cls(
-            settings,
-            data,
-            trainer,
-            lr_schedule=[(0, settings.learning_rate)],
-            serial=serial,
-            data_id=data_id,
-            step_seconds=step_seconds,
-        )
+    def start(cls, settings: Settings, data: Data, serial: int = 0, data_id: tuple = (), probe: bool = True) -> "Run":
+        """A ready run. With `probe`, a few steps on a copy time one step, to size the auto speed's first tick."""
+        trainer = build_trainer(settings, data)
+        step_seconds = 0.0
+        if probe and settings.speed == 0:
+            copy = build_trainer(settings, data)
+            started = time.perf_counter()
+            with contextlib.suppress(TrainingDiverged):
+                copy.train(PROBE_STEPS)
+            step_seconds = (time.perf_counter() - started) / PROBE_STEPS
+        run = cls(settings, data, trainer, target=settings.iterations, serial=serial, data_id=data_id)
+        run.lr_schedule = [(0, settings.learning_rate)]
+        run.step_seconds = step_seconds
         run.snapshots.append((0, trainer.params))
         return run
 
@@ -69,9 +87,16 @@ class Run:
 
     @property
     def remaining(self) -> int:
-        return max(0, self.settings.iterations - self.trainer.iteration)
+        return max(0, self.target - self.trainer.iteration)
 
-    def play(self) -> None:
+    @property
+    def learning_rates(self) -> str:
+        """'0.3 → 1': the rates that ran, in order."""
+        return " → ".join(f"{lr:g}" for _, lr in self.lr_schedule)
+
+    # --- events ---------------------------------------------------------------------------------
+
+    def train(self) -> None:
         """Train / Resume."""
         with self.lock:
             if self.status in (READY, PAUSED) and self.remaining:
@@ -85,8 +110,56 @@ class Run:
                 self.status = PAUSED
         server_load.stopped(self)
 
-    def advance(self, steps: int) -> None:
-        """Up to `steps` more updates (never past the iteration budget); for ticks and Step.
+    def step(self, n: int) -> None:
+        """Exactly `n` steps (fewer only at the budget); on a done run the budget first grows by `n`."""
+        with self.lock:
+            if self.status == DONE:
+                self.target = self.iteration + n
+            elif self.status not in (READY, PAUSED):
+                return
+        self._advance(n, live=False)
+
+    def tick(self, steps: int) -> None:
+        """One chart update's training while running."""
+        if self.status == RUNNING:
+            self._advance(steps, live=True)
+
+    def more(self, n: int) -> None:
+        """After Done: `n` more steps, trained live."""
+        with self.lock:
+            if self.status != DONE or n < 1:
+                return
+            self.target = self.iteration + n
+            self.status = RUNNING
+            self._since = (time.perf_counter(), self.iteration)
+
+    def set_learning_rate(self, learning_rate: float) -> bool:
+        """Takes a new learning rate for the next steps; False when the run cannot continue with it (done or
+        diverged: the session starts a fresh run)."""
+        with self.lock:
+            if self.status in (DONE, DIVERGED):
+                return learning_rate == self.settings.learning_rate
+            self.trainer.learning_rate = learning_rate
+            if self.iteration == 0:
+                self.lr_schedule = [(0, learning_rate)]
+            self.settings = replace(self.settings, learning_rate=learning_rate)
+            return True
+
+    def set_budget(self, settings: Settings) -> None:
+        """Takes settings that change neither the data, the network nor the learning rate (iterations, speed).
+        A new iteration count is the budget of a run that is not done; lowered to where the run is, it ends it."""
+        with self.lock:
+            if self.status in (READY, RUNNING, PAUSED):
+                self.target = settings.iterations
+                if not self.remaining and self.iteration:
+                    self._account()
+                    self.status = DONE
+            self.settings = replace(settings, learning_rate=self.settings.learning_rate)
+
+    # --- training -------------------------------------------------------------------------------
+
+    def _advance(self, steps: int, live: bool) -> None:
+        """Up to `steps` more updates (never past the budget): a tick's while running (`live`), or a Step's.
 
         Trains in chunks of about CHUNK_SECONDS and releases the lock between them, so Pause, Reset and
         settings changes wait one chunk, not a whole tick; stops early when another thread changed the
@@ -97,13 +170,14 @@ class Run:
         chunk, status = 8, None
         while steps > 0:
             with self.lock:
-                if self.status not in (READY, RUNNING, PAUSED) or status not in (None, self.status):
+                allowed = (RUNNING,) if live else (READY, PAUSED, DONE)
+                if self.status not in allowed or status not in (None, self.status) or not self.remaining:
                     return  # finished, diverged, or paused / resumed by another thread since the last chunk
-                n = min(chunk, steps)
+                n = min(chunk, steps, self.remaining)
+                self._schedule_rate()
                 started = time.perf_counter()
                 try:
-                    if self.remaining:
-                        self.trainer.train(min(n, self.remaining))
+                    self.trainer.train(n)
                 except TrainingDiverged as diverged:
                     self._account()
                     self.error, self.status = str(diverged), DIVERGED
@@ -111,11 +185,15 @@ class Run:
                     self._settle(replace_last=status is not None)
                 status, elapsed = self.status, time.perf_counter() - started
                 (server_load.ticked if status == RUNNING else server_load.stopped)(self)
-                if not self.remaining:
-                    return
             steps -= n
             self.step_seconds = elapsed / n
             chunk = max(1, min(4 * n, int(n * CHUNK_SECONDS / max(elapsed, 1e-9))))
+
+    def _schedule_rate(self) -> None:
+        """Enters the trainer's learning rate in the schedule as the next steps are about to run with it."""
+        rate = self.trainer.learning_rate
+        if self.lr_schedule[-1][1] != rate:
+            self.lr_schedule = [*self.lr_schedule, (self.iteration, rate)]
 
     def _settle(self, replace_last: bool = False) -> None:
         """Brings snapshot, rate and status in line with the trainer after an update."""
@@ -139,34 +217,6 @@ class Run:
             steps = min(steps, max(1, int(budget_seconds / self.step_seconds)))
         return steps
 
-    def update_settings(self, settings: Settings) -> str | None:
-        """Takes settings that keep the data and the network (learning rate, iterations, speed).
-
-        Returns a note for the user when something changed how the run continues.
-        """
-        with self.lock:
-            old, note = self.settings, None
-            if settings.learning_rate != old.learning_rate:
-                self.trainer.learning_rate = settings.learning_rate
-                if self.status == DIVERGED:
-                    note = f"Learning rate set to {settings.learning_rate:g}: press Reset to train with it."
-                elif self.iteration == 0:
-                    self.lr_schedule = [(0, settings.learning_rate)]
-                else:
-                    earlier = self.lr_schedule[:-1] if self.lr_schedule[-1][0] == self.iteration else self.lr_schedule
-                    self.lr_schedule = [*earlier, (self.iteration, settings.learning_rate)]
-                    note = (
-                        f"Learning rate changed to {settings.learning_rate:g}: the run continues from "
-                        f"iteration {self.iteration}."
-                    )
-            self.settings = settings
-            if self.status in (READY, RUNNING, PAUSED) and not self.remaining and self.iteration:
-                self._account()
-                self.status = DONE
-            elif self.status == DONE and self.remaining:
-                self.status = PAUSED
-            return note
-
     def _account(self) -> None:
         if self._since is not None:
             self.seconds += time.perf_counter() - self._since[0]
@@ -187,6 +237,8 @@ class Run:
             snapshots = snapshots[:-1:2] + snapshots[-1:]
             self._stride = snapshots[1][0] - snapshots[0][0]
         self.snapshots = snapshots
+
+    # --- reading --------------------------------------------------------------------------------
 
     def snapshot_at(self, iteration: int) -> tuple[int, dict]:
         """The stored snapshot closest to `iteration`."""

@@ -1,23 +1,25 @@
-"""Every control of the playground as one value, its allowed choices, and its URL form.
+"""Every control of the playground, declared once: its type, allowed values, default, URL name, label
+and help. The sidebar, URL parsing and its warnings, the checks that make a settings value safe to
+write into a script, and the README's table of URL parameters are all read off `FIELDS`.
 
 Pure Python (no Streamlit), so the URL parsing can be tested on its own, hostile input included.
 """
 
 import math
+import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 
 from twolayer.activations import ACTIVATIONS
-from twolayer.data import DATASETS
+from twolayer.data import DATASETS, MAX_NOISE, MAX_TEST_SHARE
+from twolayer.network import INITIALISATIONS
 
-LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
-ITERATIONS = (100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)
-L2_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-SPEEDS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)  # steps per update; 0 = auto
+UPLOAD = "upload"  # the dataset name for the user's own CSV (the Your data page)
 AUTO_UPDATES = 16  # "auto" speed: a run takes about this many chart updates (>= 10 frames, <= 4 s)
-INITS = ("he", "small")
-MAX_SEED = 2**31 - 1
+MAX_SEED = 2**32 - 1  # what make_dataset and Trainer accept
+MAX_URL_WARNINGS = 5  # more bad URL parameters are summed up in one line
+MAX_URL_TEXT = 200  # a URL value longer than this is refused before it is parsed
 
 
 @dataclass(frozen=True)
@@ -52,48 +54,166 @@ class Settings:
 
 DEFAULTS = Settings()
 
-# URL name -> field. Short names keep shared links readable.
-URL_NAMES = {
-    "data": "dataset",
-    "noise": "noise",
-    "n": "samples",
-    "lr": "learning_rate",
-    "hidden": "hidden_size",
-    "iters": "iterations",
-    "test": "test_share",
-    "act": "activation",
-    "init": "init",
-    "l2": "l2",
-    "dseed": "data_seed",
-    "iseed": "init_seed",
-    "speed": "speed",
-}
-FIELD_URL_NAMES = {field: name for name, field in URL_NAMES.items()}
 
-NUMERIC_RANGES = {  # field -> (low, high, step) for sliders and the URL
-    "noise": (0.0, 0.5, 0.05),
-    "samples": (50, 5000, 50),
-    "hidden_size": (1, 64, 1),
-    "test_share": (0.0, 0.9, 0.05),
-    "data_seed": (0, MAX_SEED, 1),
-    "init_seed": (0, MAX_SEED, 1),
-}
-UPLOAD = "upload"  # the dataset name for the user's own CSV (issue: "Your own data")
-CHOICES = {  # field -> allowed values
-    "dataset": (*DATASETS, UPLOAD),
-    "activation": tuple(ACTIVATIONS),
-    "init": INITS,
-    "learning_rate": LEARNING_RATES,
-    "iterations": ITERATIONS,
-    "l2": L2_RATES,
-    "speed": SPEEDS,
-}
+@dataclass(frozen=True)
+class Field:
+    """One setting: what it may hold and how users see it.
+
+    A field has either `choices` (a fixed list: a select box, radio or a slider with stops) or a range
+    `low`..`high` in steps of `step` (a slider or a number box). `kind` is the Python type of its value.
+    """
+
+    name: str  # the Settings attribute
+    url: str  # its URL parameter: short, so shared links stay readable
+    kind: type
+    label: str
+    help: str
+    group: str  # "Data", "Network" or "Advanced": where the sidebar puts it
+    widget: str  # "select", "radio", "stops" (select_slider), "slider" or "number"
+    choices: tuple = ()
+    low: float = 0
+    high: float = 0
+    step: float = 1
+    names: Mapping | None = None  # value -> what the widget shows, for choices
+
+    @property
+    def default(self):
+        return getattr(DEFAULTS, self.name)
+
+    def show(self, value) -> str:
+        """A value as the widget shows it."""
+        if self.names and value in self.names:
+            return self.names[value]
+        if self.name == "speed":
+            return "auto" if value == 0 else f"{value:,} steps/update"
+        if self.name == "iterations":
+            return f"{value:,}"
+        return url_text(value)
+
+    def allowed(self) -> str:
+        """What the field accepts, in words (for messages and the README)."""
+        if self.choices:
+            return "one of " + ", ".join(url_text(c) for c in self.choices)
+        kind = "a whole number" if self.kind is int else "a number"
+        return f"{kind} from {url_text(self.low)} to {url_text(self.high)}"
+
+    def check(self, value):
+        """`value` as a plain int, float or str if the field allows it; ValueError otherwise."""
+        if self.kind is str:
+            # type(...) is str: a str subclass could override __repr__ and escape a script's string literal.
+            if type(value) is not str or value not in self.choices:
+                raise ValueError(f"{self.name} must be {self.allowed()}; got {value!r:.40}")
+            return value
+        number = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+        if not number or (self.kind is int and value != int(value)):
+            raise ValueError(f"{self.name} must be {self.allowed()}; got {value!r:.40}")
+        value = self.kind(value)
+        if self.choices and not any(math.isclose(value, c, rel_tol=1e-9, abs_tol=1e-12) for c in self.choices):
+            raise ValueError(f"{self.name} must be {self.allowed()}; got {value!r:.40}")
+        if not self.choices and not self.low <= value <= self.high:
+            raise ValueError(f"{self.name} must be {self.allowed()}; got {value!r:.40}")
+        return value
+
+    def parse(self, raw: str):
+        """One URL value, checked and snapped to the widget's step; ValueError with a message for the user."""
+        if len(raw) > MAX_URL_TEXT:
+            raise ValueError("is too long")
+        if self.kind is str:
+            if raw not in self.choices:
+                raise ValueError(f"must be {self.allowed()}")
+            return raw
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError("is not a number") from None
+        if not math.isfinite(number):
+            raise ValueError("is not a finite number")
+        if self.choices:  # fixed stops: only those values
+            matches = [c for c in self.choices if math.isclose(c, number, rel_tol=1e-9, abs_tol=1e-12)]
+            if not matches:
+                raise ValueError(f"must be {self.allowed()}")
+            return matches[0]
+        if not self.low <= number <= self.high:
+            raise ValueError(f"must be between {url_text(self.low)} and {url_text(self.high)}")
+        if self.kind is int:
+            if number != int(number):
+                raise ValueError("must be a whole number")
+            return int(number)
+        return round(round(number / self.step) * self.step, 10)  # snap to the slider's step
+
+
+DATASET_NAMES = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "gaussian": "Gaussian", "spiral": "Spiral"}
+ACTIVATION_NAMES = {"tanh": "tanh (the tutorial's)", "relu": "ReLU", "sigmoid": "sigmoid"}
+INIT_NAMES = {"he": "He: randn·√(2/fan_in)", "small": "small: randn·0.01"}
+
+# fmt: off
+FIELDS = (
+    Field(
+        "dataset", "data", str, "Dataset",
+        "make_moons is the tutorial's; the others are TensorFlow Playground's. Upload your own on the Your data page.",
+        "Data", "select", choices=(*DATASETS, UPLOAD), names=DATASET_NAMES | {UPLOAD: "Your data"},
+    ),
+    Field("noise", "noise", float, "Noise", "Standard deviation of the noise added to the points.",
+          "Data", "slider", low=0.0, high=MAX_NOISE, step=0.05),
+    Field("samples", "n", int, "Samples", "Number of points (train and test together).",
+          "Data", "slider", low=50, high=5000, step=50),
+    Field(
+        "learning_rate", "lr", float, "Learning rate",
+        "Step size α of gradient descent. Changing it while a run trains or is paused lets it continue; "
+        "after Done it starts a new run. Try 10 to see divergence.",
+        "Network", "stops",
+        choices=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0),
+    ),
+    Field("hidden_size", "hidden", int, "Hidden units", "Neurons in the hidden layer (the tutorial uses 5).",
+          "Network", "slider", low=1, high=64),
+    Field("iterations", "iters", int, "Iterations", "Full-batch gradient-descent steps in a run.",
+          "Network", "stops", choices=(100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)),
+    Field("test_share", "test", float, "Test share", "Share of the points held out to measure generalisation.",
+          "Advanced", "slider", low=0.0, high=MAX_TEST_SHARE, step=0.05),
+    Field("activation", "act", str, "Hidden activation", "The function g in A1 = g(W1 X + b1).",
+          "Advanced", "select", choices=tuple(ACTIVATIONS), names=ACTIVATION_NAMES),
+    Field("init", "init", str, "Initialisation",
+          "Weights start random, biases at zero. Small weights start at cost ≈ ln 2.",
+          "Advanced", "radio", choices=INITIALISATIONS, names=INIT_NAMES),
+    Field("l2", "l2", float, "L2 rate", "λ of the penalty λ/(2m)·(|W1|² + |W2|²), included in the train cost.",
+          "Advanced", "stops", choices=(0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)),
+    Field("data_seed", "dseed", int, "Data seed", "Seed of the generated points and of the train/test split.",
+          "Advanced", "number", low=0, high=MAX_SEED),
+    Field("init_seed", "iseed", int, "Initialisation seed", "Seed of the initial weights.",
+          "Advanced", "number", low=0, high=MAX_SEED),
+    Field("speed", "speed", int, "Animation speed", "Training steps between chart updates.",
+          "Advanced", "stops", choices=(0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)),
+)
+# fmt: on
+BY_NAME = {f.name: f for f in FIELDS}
+BY_URL = {f.url: f for f in FIELDS}
+
+# Parameters the app reads besides the settings: presenter mode and a named scene.
+OTHER_URL_NAMES = {"present": "1 turns on presenter mode", "scene": "a named scene, trained at once"}
+
+
+def url_text(value) -> str:
+    """Exact text for a value: integers in full (a seed of 1234567 must not become 1.23457e+06)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
+
+
+def check(settings: Settings) -> dict:
+    """The settings as plain Python values, each checked against its field; ValueError naming the first
+    one that is not allowed. What passes is safe to write into a script with repr."""
+    if not isinstance(settings, Settings):
+        raise ValueError(f"settings must be an appkit.settings.Settings, got {type(settings).__name__}")
+    return {f.name: BY_NAME[f.name].check(getattr(settings, f.name)) for f in fields(Settings)}
 
 
 def _short(text: str, limit: int = 40) -> str:
     """The user's text, quoted and cut short, as a Markdown code span: shown as typed, never as a link,
-    an image or formatting (the playground shows the warnings with st.warning, which renders Markdown)."""
-    text = repr(text)
+    an image or formatting (the pages show the warnings with st.warning, which renders Markdown)."""
+    text = repr(text[: limit + 1])
     return markdown_code(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
@@ -104,86 +224,64 @@ def markdown_code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def parse_value(field: str, raw: str):
-    """One URL value for `field`, checked; raises ValueError with a message for the user."""
-    default = getattr(DEFAULTS, field)
-    if field in ("dataset", "activation", "init"):
-        if raw not in CHOICES[field]:
-            raise ValueError(f"must be one of {', '.join(CHOICES[field])}")
-        return raw
-    try:
-        number = float(raw)
-    except ValueError:
-        raise ValueError("is not a number") from None
-    if not math.isfinite(number):
-        raise ValueError("is not a finite number")
-    if field in CHOICES:  # a slider with fixed stops: only those values
-        matches = [c for c in CHOICES[field] if math.isclose(c, number, rel_tol=1e-9, abs_tol=1e-12)]
-        if not matches:
-            raise ValueError(f"must be one of {', '.join(f'{c:g}' for c in CHOICES[field])}")
-        return matches[0]
-    low, high, step = NUMERIC_RANGES[field]
-    if not low <= number <= high:
-        raise ValueError(f"must be between {low:g} and {high:g}")
-    if isinstance(default, int):
-        if number != int(number):
-            raise ValueError("must be a whole number")
-        return int(number)
-    return round(round(number / step) * step, 10)  # snap to the slider's step
-
-
 def from_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[str]]:
-    """Settings from URL query parameters, and a warning for each value that was not usable.
-
-    Unknown names are reported too; every bad value falls back to its default.
-    """
+    """Settings from URL query parameters, and a warning for each value that was not usable (at most
+    MAX_URL_WARNINGS, then one line counting the rest). Every bad value falls back to its default."""
     values, warnings = {}, []
     for name, raw in query.items():
         if isinstance(raw, list):
+            if len(raw) > 1 and name in BY_URL:
+                warnings.append(f"URL parameter {_short(name)} is given {len(raw)} times; using the last.")
             raw = raw[-1] if raw else ""
-        field = URL_NAMES.get(name)
+        field = BY_URL.get(name)
         if field is None:
-            if name not in IGNORED_URL_NAMES:
+            if name not in OTHER_URL_NAMES:
                 warnings.append(f"Ignored the unknown URL parameter {_short(name)}.")
             continue
         try:
-            values[field] = parse_value(field, str(raw).strip())
+            values[field.name] = field.parse(str(raw).strip())
         except ValueError as error:
             warnings.append(
-                f"URL parameter {name}={_short(str(raw))} {error}; using the default {getattr(DEFAULTS, field)}."
+                f"URL parameter {name}={_short(str(raw))} {error}; using the default {field.show(field.default)}."
             )
+    if len(warnings) > MAX_URL_WARNINGS:
+        rest = len(warnings) - MAX_URL_WARNINGS + 1
+        warnings = warnings[: MAX_URL_WARNINGS - 1] + [f"… and {rest} more URL parameters that could not be used."]
     return replace(DEFAULTS, **values), warnings
-
-
-# Parameters other pages put in the URL; the playground leaves them alone.
-IGNORED_URL_NAMES = {"present", "scene"}
 
 
 def to_query(settings: Settings) -> dict[str, str]:
     """URL parameters for the settings that differ from the defaults (short links)."""
-    query = {}
-    for field in fields(Settings):
-        value = getattr(settings, field.name)
-        if value != getattr(DEFAULTS, field.name):
-            query[FIELD_URL_NAMES[field.name]] = _url_text(value)
-    return query
-
-
-def _url_text(value) -> str:
-    """Exact text for a value: integers in full (a seed of 1234567 must not become 1.23457e+06)."""
-    if isinstance(value, str):
-        return value
-    return str(value) if isinstance(value, int) else f"{value:g}"
+    return {f.url: url_text(getattr(settings, f.name)) for f in FIELDS if getattr(settings, f.name) != f.default}
 
 
 def describe_change(old: Settings, new: Settings) -> str:
-    """'lr 0.3 → 1, hidden 5 → 8': what differs, for ghost-run labels and notes."""
+    """'lr 0.3 → 1, hidden 5 → 8': what differs, for notes and ghost-run hovers."""
     parts = []
-    for field in fields(Settings):
-        a, b = getattr(old, field.name), getattr(new, field.name)
-        if a != b and field.name != "speed":
-            parts.append(f"{FIELD_URL_NAMES[field.name]} {_url_text(a)} → {_url_text(b)}")
+    for f in FIELDS:
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if a != b and f.name != "speed":
+            parts.append(f"{f.url} {url_text(a)} → {url_text(b)}")
     return ", ".join(parts)
+
+
+def short_label(settings: Settings, against: Settings) -> str:
+    """'lr 10': the first setting in which `settings` differs from `against`, for a ghost's legend."""
+    for f in FIELDS:
+        value = getattr(settings, f.name)
+        if value != getattr(against, f.name) and f.name != "speed":
+            return f"{f.url} {url_text(value)}"
+    return "same settings"
+
+
+def url_table() -> str:
+    """The README's table of URL parameters, in Markdown."""
+    lines = ["| parameter | setting | allowed | default |", "|---|---|---|---|"]
+    for f in FIELDS:
+        lines.append(f"| `{f.url}` | {f.label} | {f.allowed()} | {url_text(f.default)} |")
+    for name, meaning in OTHER_URL_NAMES.items():
+        lines.append(f"| `{name}` | {meaning} | | |")
+    return "\n".join(lines)
 
 
 def as_dict(settings: Settings) -> dict:

@@ -7,20 +7,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from appkit import records
-from appkit.navigation import ensure_app
+from appkit import records, session
 from twolayer.figures import boundary_figure, plot_range, thin
 
 PALETTE = ["#1a73e8", "#e8710a", "#188038", "#d93025"]
-
-
-def session_records() -> list[dict]:
-    """Finished and replaced runs, and the current one if it has steps (with its latest numbers)."""
-    logged = dict(st.session_state.get("records", {}))
-    run = st.session_state.get("run")
-    if run is not None and run.iteration:
-        logged[run.serial] = records.record(run)
-    return [logged[k] for k in sorted(logged)]
 
 
 def as_csv(rows: list[dict]) -> str:
@@ -39,9 +29,9 @@ def label(record: dict) -> str:
 
 
 def main() -> None:
-    ensure_app("pages/compare.py")
+    session.ensure_app("pages/compare.py")
     st.markdown("#### Compare runs")
-    logged = session_records()
+    logged = session.current().all_records()
     if not logged:
         st.info("No runs yet: train something in the Playground and come back.")
         return

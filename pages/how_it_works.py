@@ -2,14 +2,13 @@
 
 import inspect
 
-import numpy as np
 import streamlit as st
 
+from appkit import session
 from appkit.explain import forward_one, hidden_units_figure
-from appkit.navigation import ensure_app
 from twolayer import gradient_check
 from twolayer.figures import plot_range
-from twolayer.network import backward, cross_entropy, forward, init_params, update
+from twolayer.network import backward, cross_entropy, forward, update
 
 EQUATIONS = [
     (
@@ -48,19 +47,13 @@ EQUATIONS = [
 
 
 def current_network():
-    """The playground's network now, or a fresh one on the default data if there is no run yet."""
-    run = st.session_state.get("run")
-    if run is not None:
-        return run.trainer.params, run.settings.activation, run.data, run.iteration
-    from appkit.downloads import build_data
-    from appkit.settings import DEFAULTS
-
-    data = build_data(DEFAULTS)
-    return init_params(2, DEFAULTS.hidden_size, "he", np.random.default_rng(0)), "tanh", data, 0
+    """The playground's network now (a fresh run of the session's settings if it has none yet)."""
+    run = session.current().current_run()
+    return run.trainer.params, run.settings.activation, run.data, run.iteration
 
 
 def main() -> None:
-    ensure_app("pages/how_it_works.py")
+    session.ensure_app("pages/how_it_works.py")
     st.markdown("#### How it works")
     params, activation, data, iteration = current_network()
     X, Y = data[0], data[1]

@@ -1,0 +1,117 @@
+"""What the Playground shows of a run: its status, metrics, charts, replay slider and downloads."""
+
+import numpy as np
+import streamlit as st
+
+from twolayer.figures import boundary_figure, cost_figure, plot_range
+
+from . import exports
+from .live_chart import live_chart
+from .runstate import DIVERGED, DONE, PAUSED, READY, RUNNING, Run
+from .settings import UPLOAD
+
+CHART_HEIGHT, BIG_CHART_HEIGHT = 440, 520
+
+
+def status_text(run: Run, present: bool) -> str:
+    lr = "learning rate " + run.learning_rates
+    ready = "Ready." if present else "Ready: press Train. A new learning rate continues a run; others restart it."
+    return {
+        READY: ready,
+        RUNNING: f"Training… ({lr})",
+        PAUSED: f"Paused at iteration {run.iteration:,} ({lr}).",
+        DONE: f"Done: {run.iteration:,} iterations in {run.seconds:.1f} s ({lr}).",
+        DIVERGED: f"Stopped at iteration {run.iteration:,}: training diverged.",
+    }[run.status]
+
+
+def metrics_row(run: Run, upto: int) -> None:
+    history = run.trainer.history
+    last = lambda key: f"{history[key][upto - 1]:.4f}" if key in history and upto else "—"  # noqa: E731
+    percent = lambda key: f"{100 * history[key][upto - 1]:.1f} %" if key in history and upto else "—"  # noqa: E731
+    cells = st.columns(6)
+    cells[0].metric(f"Iteration (of {run.target:,})", f"{upto:,}")
+    cells[1].metric("Train cost", last("cost"))
+    cells[2].metric("Test cost", last("test_cost"))
+    cells[3].metric("Train accuracy", percent("accuracy"))
+    cells[4].metric("Test accuracy", percent("test_accuracy"))
+    cells[5].metric("Steps / s", f"{run.rate:,.0f}" if run.rate else "—")
+
+
+def replay(run: Run) -> tuple[int, dict]:
+    """The iteration and parameters to show: the latest, or a stored snapshot chosen on the replay slider."""
+    iteration, params = run.iteration, run.snapshots[-1][1]
+    if run.status != RUNNING and len(run.snapshots) > 1:
+        stops = [i for i, _ in run.snapshots]
+        chosen = st.select_slider(
+            "Replay",
+            stops,
+            value=stops[-1],
+            key=f"replay-{run.serial}-{len(stops)}",
+            format_func=lambda i: f"iteration {i:,}",
+            help="Scrub through the stored snapshots of this run.",
+        )
+        iteration, params = run.snapshot_at(chosen)
+    return iteration, params
+
+
+def charts(run: Run, iteration: int, params: dict, ghosts: list, big: bool) -> None:
+    X, Y, X_test, Y_test = run.data
+    history = {key: values[:iteration] for key, values in run.trainer.history.items()}
+    X_rows, y = X.T, Y[0].astype(int)
+    X_test_rows = None if X_test is None else X_test.T
+    y_test = None if Y_test is None else Y_test[0].astype(int)
+    axes = plot_range(X_rows if X_test is None else np.vstack([X_rows, X_test_rows]))
+    revision = "-".join(map(str, run.data_id))  # new data resets the zoom, updates keep it
+    marker = iteration if iteration < run.iteration else None
+    height = BIG_CHART_HEIGHT if big else CHART_HEIGHT
+    left, right = st.columns(2)
+    with left:
+        figure = cost_figure(
+            history, iterations=run.target, ghosts=ghosts, marker=marker, height=height, big=big, revision=revision
+        )
+        live_chart(figure, key="cost_chart", height=height)
+    with right:
+        figure = boundary_figure(
+            params, run.settings.activation, X_rows, y, X_test_rows, y_test, axes=axes, height=height, big=big,
+            revision=revision,
+        )  # fmt: skip
+        live_chart(figure, key="boundary_chart", height=height)
+
+
+def downloads(run: Run) -> None:
+    """Parameters, cost history and a reproducing script of the run as it is now, each built when clicked."""
+    if run.iteration == 0 or run.status == RUNNING:
+        return
+    settings, schedule, iteration = run.settings, list(run.lr_schedule), run.iteration
+    params, history = run.trainer.params, run.trainer.history
+    csv_name = "data.csv" if settings.dataset == UPLOAD else None
+    left, middle, right, _ = st.columns([1, 1, 1, 2])
+    left.download_button(
+        "Parameters (JSON)",
+        lambda: exports.params_json(settings, params, iteration, schedule),
+        "twolayer-params.json",
+        "application/json",
+        on_click="ignore",
+        key="download_params",
+    )
+    middle.download_button(
+        "Cost history (CSV)",
+        lambda: exports.history_csv(history),
+        "twolayer-history.csv",
+        "text/csv",
+        on_click="ignore",
+        key="download_history",
+    )
+    right.download_button(
+        "Python script",
+        lambda: exports.reproduce_script(settings, schedule, iteration, csv_name),
+        "twolayer_run.py",
+        "text/x-python",
+        on_click="ignore",
+        key="download_script",
+    )
+
+
+def finished(run: Run) -> bool:
+    return run.status in (DONE, DIVERGED)
