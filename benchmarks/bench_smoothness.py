@@ -201,14 +201,14 @@ import json, sys, threading, time
 events_path = sys.argv[1]
 import appkit.runstate as runstate
 lock = threading.Lock()
-original = runstate.Run.advance
-def advance(self, steps):
+original = runstate.Run.tick
+def tick(self, steps):
     before = self.status
     original(self, steps)
     event = {"t": time.time(), "run": id(self), "iteration": self.iteration, "before": before, "status": self.status}
     with lock, open(events_path, "a") as out:
         out.write(json.dumps(event) + "\\n")
-runstate.Run.advance = advance
+runstate.Run.tick = tick
 from streamlit.web import cli
 sys.argv = ["streamlit", "run", *sys.argv[2:]]
 sys.exit(cli.main())

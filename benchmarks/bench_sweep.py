@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from appkit.downloads import build_data  # noqa: E402
+from appkit.build import build_data  # noqa: E402
 from appkit.settings import DEFAULTS  # noqa: E402
 from appkit.sweep import run_sweep  # noqa: E402
 from twolayer import Trainer, TrainingDiverged  # noqa: E402

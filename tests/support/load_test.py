@@ -15,9 +15,12 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from appkit.downloads import build_data, build_trainer
-from appkit.settings import ITERATIONS, Settings, to_query
+from appkit.build import build_data, build_trainer
+from appkit.settings import BY_NAME, Settings, to_query
+
 from tests.support.servers import CHROMIUM, CHROMIUM_ARGS
+
+ITERATIONS = BY_NAME["iterations"].choices
 
 LEARNING_RATES = (0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
 HIDDEN = (3, 4, 5, 6, 8)
@@ -71,7 +74,7 @@ class SessionResult:
 
 
 def headless_params(settings: Settings) -> dict:
-    trainer = build_trainer(settings, build_data(settings), settings.learning_rate)
+    trainer = build_trainer(settings, build_data(settings))
     trainer.train(settings.iterations)
     return {name: value.tolist() for name, value in trainer.params.items()}
 
