@@ -17,7 +17,6 @@ from playwright.async_api import async_playwright
 
 from appkit.build import build_data, build_trainer
 from appkit.settings import BY_NAME, Settings, to_query
-
 from tests.support.servers import CHROMIUM, CHROMIUM_ARGS
 
 ITERATIONS = BY_NAME["iterations"].choices
