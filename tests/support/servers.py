@@ -48,7 +48,7 @@ def environment(**extra: str) -> dict[str, str]:
 
 def healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310 - our server's http URL
             return response.read() == b"ok"
     except OSError:
         return False
@@ -92,7 +92,7 @@ def running(
     """Runs `command` (serving on `port`) until the block ends; yields its URL. `group` runs it in its own
     process group and stops the whole group (for scripts that start servers of their own)."""
     out = log.open("w") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603 - a command line built here (streamlit or run_cluster.sh), no shell
         command, cwd=ROOT, env=env or environment(), stdout=out, stderr=subprocess.STDOUT, start_new_session=group
     )
     try:
