@@ -59,7 +59,9 @@ def run_sweep(
     results = {}
     for n, hidden in enumerate(hidden_sizes):
         configs = [Config(lr, hidden, seed, init, l2) for lr, seed in itertools.product(learning_rates, seeds)]
-        trained = train_many(X, Y, configs, iterations, activation=activation, X_test=X_test, Y_test=Y_test)
+        trained = train_many(
+            X, Y, configs, iterations, activation=activation, X_test=X_test, Y_test=Y_test, threads=threads
+        )
         for config, result in zip(configs, trained, strict=True):
             results[(config.learning_rate, hidden, config.random_state)] = result
         if progress:

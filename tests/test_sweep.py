@@ -8,11 +8,11 @@ import itertools
 import numpy as np
 import pytest
 
-from appkit.downloads import build_data
+from appkit.build import build_data
 from appkit.explain import forward_one, hidden_units_figure
 from appkit.settings import Settings
 from appkit.sweep import METRICS, Sweep, boundaries_figure, curves_figure, heatmap_figure, run_sweep
-from twolayer import Trainer, TrainingDiverged, fit
+from twolayer import Trainer, TrainingDiverged, fit, train_many
 from twolayer.figures import plot_range, probability_grid
 from twolayer.network import compute_cost, predict_proba
 
@@ -132,6 +132,25 @@ def test_one_diverged_seed_makes_the_cell_nan(data):
     assert np.isfinite(sweep.value("test cost", 10.0, 2))
     sweep.results[(10.0, 2, 1)] = other.results[(10.0, 5, 1)]  # a diverged result in a fine cell
     assert np.isnan(sweep.value("test cost", 10.0, 2))
+
+
+def test_threads_reach_the_training(data, monkeypatch):
+    """`threads` is passed on to train_many (it once was not, and the 2-thread benchmark timed 1 thread)."""
+    import appkit.sweep
+
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("threads", 1))
+        return train_many(*args, **kwargs)
+
+    monkeypatch.setattr(appkit.sweep, "train_many", spy)
+    two = run_sweep(data, [0.1, 0.3], [2, 3], [0], 50, threads=2)
+    assert seen == [2, 2]
+    one = run_sweep(data, [0.1, 0.3], [2, 3], [0], 50)
+    assert seen == [2, 2, 1, 1]
+    for key, result in one.results.items():  # and the numbers do not depend on it
+        np.testing.assert_array_equal(two.results[key].costs, result.costs)
 
 
 def test_progress_reports_increasing_fractions_ending_at_one(data):
