@@ -111,7 +111,3 @@ def downloads(run: Run) -> None:
         on_click="ignore",
         key="download_script",
     )
-
-
-def finished(run: Run) -> bool:
-    return run.status in (DONE, DIVERGED)

@@ -20,7 +20,7 @@ import streamlit as st
 
 from . import records
 from .build import Upload, build_data, data_id
-from .runstate import DIVERGED, DONE, RUNNING, Run
+from .runstate import DIVERGED, Run
 from .scenes import SCENES
 from .settings import DEFAULTS, FIELDS, UPLOAD, Settings, describe_change, from_query, markdown_code, short_label
 from .settings import to_query as settings_query
@@ -227,14 +227,6 @@ class Session:
             self.records = {k: logged[k] for k in sorted(logged)[-records.MAX_RECORDS :]}
 
 
-def is_live(run: Run) -> bool:
-    return run.status == RUNNING
-
-
-def is_over(run: Run) -> bool:
-    return run.status in (DONE, DIVERGED)
-
-
 # --- Streamlit -------------------------------------------------------------------------------------
 
 
@@ -275,8 +267,10 @@ def ensure_app(page: str) -> None:
 
     Streamlit runs a file of `pages/` on its own (its older multipage mode) until some session has run
     `app.py`, whose `st.navigation` switches the server over. A page opened by a link before that
-    hands over to `app.py`, which then switches to that page under `st.navigation`.
+    hands over to `app.py`, which then switches to that page under `st.navigation`. Both switches clear
+    the URL's query, so the session is made from the link first.
     """
     if not st.session_state.get(NAVIGATION_KEY):
+        current()  # the link's settings, scene and presenter mode, before the switches drop its query
         st.session_state[DEEP_LINK_KEY] = page
         st.switch_page("app.py")

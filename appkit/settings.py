@@ -9,7 +9,7 @@ import math
 import numbers
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 
 from twolayer.activations import ACTIVATIONS
 from twolayer.data import DATASETS, MAX_NOISE, MAX_TEST_SHARE
@@ -282,7 +282,3 @@ def url_table() -> str:
     for name, meaning in OTHER_URL_NAMES.items():
         lines.append(f"| `{name}` | {meaning} | | |")
     return "\n".join(lines)
-
-
-def as_dict(settings: Settings) -> dict:
-    return asdict(settings)
