@@ -201,7 +201,8 @@ class Session:
         except ValueError as error:
             self.error = f"These settings cannot be used: {error}. The previous settings stay."
             return None
-        self._serial += 1
+        if self.run is None or self.run.iteration:  # a run that never stepped is not shown: its number is reused
+            self._serial += 1
         return Run.start(settings, data, serial=self._serial, data_id=wanted, probe=self.probe)
 
     def _replace(self, settings: Settings, note: str | None) -> bool:
