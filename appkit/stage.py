@@ -1,0 +1,259 @@
+"""The stage: the network view and the decision boundary, drawn live in the browser from the parameters.
+
+    from appkit.stage import stage
+
+    stage(
+        "stage",                   # key: one stage per key; its DOM, zoom and playback persist across updates
+        params,                    # {"W1" (h, 2), "b1" (h, 1), "W2" (1, h), "b2" (1, 1)}, or None (points only)
+        "tanh",                    # the hidden activation: "tanh", "relu" or "sigmoid"
+        X_train, y_train,          # (m, 2) and (m,) with 0/1: scikit-learn's shapes, as boundary_figure takes
+        X_test, y_test,            # the same, or None
+        axes,                      # ((x0, x1), (y0, y1)) or None for twolayer.figures.plot_range of all points
+        snapshots=[...],           # earlier states of this update, oldest first (see below); [] to jump
+        iteration=1234,            # the iteration `params` belong to (shown; optional)
+        height=460,                # pixels
+        big=False,                 # presenter sizes: larger fonts, points, lines and nodes
+        discretize=False,          # paint the map in two colours (P > 0.5 or not)
+        views=("network", "boundary"),  # either or both, side by side
+        interval=0.1,              # seconds between updates, a hint until the browser has measured them
+    )
+
+Call it once per run for each key, e.g. inside `@st.fragment(run_every=0.1)` after training a tick.
+
+What is sent per update: the parameters (float64, 4h + 1 numbers) and the snapshots (float32: they are
+only shown in passing), as one binary message (about 0.9 KB for 5 units with 3 snapshots, 5 KB for 64).
+The points, axes, activation and sizes ("the static part") are sent only when they change: their content
+hash is the revision the browser caches them by, and st.session_state remembers which revision this
+session's browser holds. A browser that lacks it (it reloaded the component, or two updates arrived in
+one frame) asks again through the component's `need` trigger, and the next run resends it.
+
+What the browser does (appkit/stage/stage.js, maths in appkit/stage/netmath.js): computes P(class 1)
+on a grid over the current axes and every hidden unit's activation, in float64 with the operations of
+twolayer/network.py (held to `predict_proba` within 1e-9 by tests/e2e/test_stage_e2e.py); paints the
+map on a canvas inside a Plotly chart that keeps the axes, the points and the user's zoom (on zoom the
+map is recomputed for the new range: at full resolution, one value per pixel, whenever playback rests);
+draws the 0.5 line; draws the network (x1, x2 -> hidden units as live thumbnails -> the output, links
+orange for negative and blue for positive weights, thicker for larger |weight|; hover a unit to see its
+weights and its activation on the big chart, hover a link to see its weight). The snapshots are played
+with requestAnimationFrame over the measured time between updates, interpolated linearly between
+snapshots; every update's last snapshot (`params`) is shown exactly in some frame, and when the updates
+stop the picture rests on exactly `params`.
+
+`snapshots`: a list (oldest first) of parameter dicts or `twolayer.Snapshot`s (their `.iteration` is
+shown) taken since the previous update, not including `params`. With `snapshots=[]` the stage jumps to
+`params` without playback (Pause, Step, Reset, a replay slider). A different number of hidden units or
+activation also jumps.
+
+Assets are served from appkit/stage/ (stage.js, netmath.js and the vendored official
+plotly.js-cartesian-dist-min bundle, pinned by checksum) by a `components.v1.declare_component(path=...)`
+as live_chart serves plotly.js: nothing loads from the internet. The stage uses a Plotly already on the
+page, else loads the cartesian bundle (1.5 MB) without leaving it in `window.Plotly`, so pages that
+need the full bundle (scattergl, for live_chart) still load theirs.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+import streamlit.components.v1 as components_v1
+
+from twolayer.figures import MAX_SHOWN_POINTS, plot_range
+
+ASSETS = Path(__file__).with_suffix("")  # appkit/stage/
+PLOTLY_FILE = "plotly-cartesian.min.js"
+VIEWS = ("network", "boundary")
+ACTIVATIONS = ("tanh", "relu", "sigmoid")
+_SENT = "_appkit_stage_sent"  # st.session_state: {key: static revision this session's browser holds}
+
+# The component itself is a tiny loader: Streamlit sends a component's js with every update, so the
+# real code is an ES module served from appkit/stage/ and cached by the browser.
+_LOADER = """
+const mods = (window.__appkitStageModules ??= new Map());
+export default function (c) {
+  const u8 = c.data instanceof Uint8Array ? c.data : new Uint8Array(c.data);
+  const n = new DataView(u8.buffer, u8.byteOffset, 4).getUint32(0, true);
+  const head = JSON.parse(new TextDecoder().decode(u8.subarray(4, 4 + n)));
+  head.n = n;
+  if (!mods.has(head.m)) mods.set(head.m, import(new URL(head.m, location.href).href));
+  const mod = mods.get(head.m);
+  mod.then((m) => m.render(c, head, u8)).catch((e) => { mods.delete(head.m); console.warn("stage:", e); });
+  return () => mod.then((m) => m.unmounted(head.k)).catch(() => {});
+}
+"""
+
+_component = st.components.v2.component("appkit.stage", js=_LOADER, isolate_styles=False)
+
+
+@functools.cache
+def _asset_version() -> str:
+    """A hash of the served files: a new version gets new URLs, so no browser keeps a stale copy."""
+    digest = hashlib.sha256()
+    for name in ("stage.js", "netmath.js", PLOTLY_FILE):
+        digest.update((ASSETS / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def asset_url(name: str) -> str:
+    """The URL path at which the browser fetches appkit/stage/<name> (e.g. the plotly bundle)."""
+    assets = components_v1.declare_component("stage_assets", path=str(ASSETS))  # idempotent, cheap
+    base = st.get_option("server.baseUrlPath").strip("/")
+    prefix = f"/{base}" if base else ""
+    return f"{prefix}/component/{assets.name}/{name}?v={_asset_version()}"
+
+
+def flat_params(params: dict[str, Any]) -> np.ndarray:
+    """[W1 row-major (h x 2), b1 (h), W2 (h), b2] as float64: the layout netmath.js reads."""
+    W1 = np.asarray(params["W1"], dtype=np.float64)
+    h = W1.shape[0]
+    if W1.shape != (h, 2) or h < 1:
+        raise ValueError(f"W1 must have shape (h, 2), got {W1.shape}")
+    parts = [W1.reshape(-1), params["b1"], params["W2"], params["b2"]]
+    flat = np.concatenate([np.asarray(part, dtype=np.float64).reshape(-1) for part in parts])
+    if flat.shape != (4 * h + 1,):
+        raise ValueError(f"params do not fit W1 {W1.shape}: b1 (h, 1), W2 (1, h), b2 (1, 1) expected")
+    return flat
+
+
+def encode(head: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
+    """[uint32 LE header length][header JSON][padding to 8][arrays, each 8-aligned]; the header's "b"
+    lists each array as name: [dtype, byte offset, length]."""
+    kinds = {np.dtype(np.float64): "f8", np.dtype(np.float32): "f4", np.dtype(np.uint8): "u1"}
+    table, chunks, offset = {}, [], 0
+    for name, array in arrays.items():
+        a = np.ascontiguousarray(array)
+        data = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+        table[name] = [kinds[a.dtype], offset, int(a.size)]
+        chunks.append(data + b"\0" * (-len(data) % 8))
+        offset += len(chunks[-1])
+    header = json.dumps({**head, "b": table}, separators=(",", ":")).encode()
+    start = 4 + len(header)
+    return len(header).to_bytes(4, "little") + header + b"\0" * (-start % 8) + b"".join(chunks)
+
+
+def static_part(
+    activation: str,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray | None,
+    y_test: np.ndarray | None,
+    axes,
+    *,
+    big: bool,
+    discretize: bool,
+    views: Sequence[str],
+) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
+    """(revision, fields, arrays) of what changes only with the data or the settings."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+    views = tuple(views)
+    if not views or any(v not in VIEWS for v in views):
+        raise ValueError(f"views must be a non-empty subset of {VIEWS}, got {views!r}")
+    X_train = np.asarray(X_train, dtype=np.float64).reshape(-1, 2)
+    y_train = np.asarray(y_train).reshape(-1)
+    has_test = X_test is not None and len(X_test) > 0
+    X_all = np.vstack([X_train, np.asarray(X_test, dtype=np.float64).reshape(-1, 2)]) if has_test else X_train
+    (x0, x1), (y0, y1) = axes or plot_range(X_all)
+    step = int(np.ceil(len(X_all) / MAX_SHOWN_POINTS)) if len(X_all) else 1  # the subsample boundary_figure shows
+    arrays = {"tr": X_train[::step].astype(np.float32), "try": (y_train[::step] == 1).astype(np.uint8)}
+    if has_test:
+        arrays["te"] = np.asarray(X_test, dtype=np.float64).reshape(-1, 2)[::step].astype(np.float32)
+        arrays["tey"] = (np.asarray(y_test).reshape(-1)[::step] == 1).astype(np.uint8)
+    fields = {
+        "act": activation,
+        "axes": [float(x0), float(x1), float(y0), float(y1)],
+        "big": bool(big),
+        "disc": bool(discretize),
+        "views": list(views),
+        "plotly": asset_url(PLOTLY_FILE),
+    }
+    digest = hashlib.blake2b(json.dumps(fields, sort_keys=True).encode(), digest_size=8)
+    for name, array in arrays.items():
+        digest.update(name.encode() + array.tobytes())
+    return digest.hexdigest(), fields, arrays
+
+
+def _forget(key: str) -> None:
+    """The browser asked for the static part again: send it with the next update."""
+    st.session_state.get(_SENT, {}).pop(key, None)
+
+
+def payload(
+    key: str,
+    params: dict[str, Any] | None,
+    revision: str,
+    static: tuple[dict, dict] | None,
+    *,
+    snapshots: Sequence[Any] = (),
+    iteration: int | None = None,
+    height: int = 460,
+    interval: float = 0.1,
+) -> bytes:
+    """The bytes of one update; `static` is (fields, arrays) or None when the browser holds `revision`."""
+    head: dict[str, Any] = {"m": asset_url("stage.js"), "k": key, "r": revision, "H": int(height)}
+    head["dt"] = float(interval)
+    arrays: dict[str, np.ndarray] = {}
+    if params is None:
+        head["h"] = -1
+    else:
+        flat = flat_params(params)
+        head["h"] = (len(flat) - 1) // 4
+        head["it"] = None if iteration is None else int(iteration)
+        head["a"] = bool(snapshots)  # play (True) or jump
+        arrays["p"] = flat
+        if snapshots:
+            its, frames = [], []
+            for snap in snapshots:
+                its.append(getattr(snap, "iteration", None))
+                frames.append(flat_params(getattr(snap, "params", snap)))
+            if any(len(f) != len(flat) for f in frames):
+                raise ValueError("every snapshot must have as many hidden units as params")
+            head["its"] = its
+            arrays["q"] = np.concatenate(frames).astype(np.float32)
+    if static is not None:
+        fields, static_arrays = static
+        head["s"] = fields
+        arrays.update(static_arrays)
+    return encode(head, arrays)
+
+
+def stage(
+    key: str,
+    params: dict[str, Any] | None,
+    activation: str,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    axes=None,
+    *,
+    snapshots: Sequence[Any] = (),
+    iteration: int | None = None,
+    height: int = 460,
+    big: bool = False,
+    discretize: bool = False,
+    views: Sequence[str] = VIEWS,
+    interval: float = 0.1,
+) -> int:
+    """Shows (or updates in place) the stage for `key`; returns the bytes sent. See the module docstring."""
+    if not key or not isinstance(key, str):
+        raise ValueError(f"stage needs a non-empty str key, got {key!r}")
+    if not isinstance(height, int) or height <= 0:
+        raise ValueError(f"stage height must be a positive int (pixels), got {height!r}")
+    revision, fields, arrays = static_part(
+        activation, X_train, y_train, X_test, y_test, axes, big=big, discretize=discretize, views=views
+    )
+    sent = st.session_state.setdefault(_SENT, {})
+    static = None if sent.get(key) == revision else (fields, arrays)
+    data = payload(
+        key, params, revision, static, snapshots=snapshots, iteration=iteration, height=height, interval=interval
+    )
+    _component(key=key, data=data, height=height, on_need_change=functools.partial(_forget, key))
+    sent[key] = revision
+    return len(data)

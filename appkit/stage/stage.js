@@ -1,0 +1,965 @@
+// The stage: a live network view and decision boundary drawn in the browser from the parameters.
+// Loaded by the small component in appkit/stage.py; see its docstring for the Python API.
+//
+// Per update the server sends only the parameters (float64, the last snapshot) and a few earlier
+// snapshots of this update (float32, for display only); points, axes, activation and sizes come
+// with a revision and are sent again only when they change (cached here by revision). The browser
+// computes P(class 1) and every hidden unit's activation (netmath.js, the same maths as
+// twolayer/network.py) and plays the snapshots with requestAnimationFrame over the time between
+// updates, interpolating between them; every update's last snapshot is shown exactly in some frame,
+// and when updates stop the picture rests on exactly the last parameters.
+
+const version = new URL(import.meta.url).search;
+const nm = await import(new URL(`./netmath.js${version}`, import.meta.url).href);
+
+const stages = (window.__appkitStages ??= new Map()); // key -> Stage (survives element remounts)
+const statics = (window.__appkitStageStatics ??= new Map()); // revision -> static data
+const MAX_STATICS = 16;
+
+const ORANGE = [0xf5, 0xa3, 0x5c]; // probability scale of twolayer/figures.py: P = 0 ... 0.5 ... 1
+const WHITE = [0xf7, 0xf7, 0xf7];
+const BLUE = [0x6a, 0xa5, 0xf0];
+const CLASS = ["#e8710a", "#1a73e8"]; // class 0 orange, class 1 blue; links: negative, positive
+const LINE = "#202124";
+
+// 256-entry RGBA lookup: index 0 = orange, 128 = white, 255 = blue, each channel interpolated.
+const LUT = new Uint32Array(256);
+{
+  const bytes = new Uint8Array(LUT.buffer);
+  for (let k = 0; k < 256; k++) {
+    const u = k / 255;
+    const [a, b, t] = u < 0.5 ? [ORANGE, WHITE, u / 0.5] : [WHITE, BLUE, (u - 0.5) / 0.5];
+    for (let c = 0; c < 3; c++) bytes[4 * k + c] = Math.round(a[c] + (b[c] - a[c]) * t);
+    bytes[4 * k + 3] = 255;
+  }
+}
+const lutIndex = (u) => (u >= 1 ? 255 : u <= 0 ? 0 : (u * 255 + 0.5) | 0); // NaN -> 0
+
+// ---------------------------------------------------------------------------------------------
+// Payload: [uint32 LE header length][header JSON][padding to 8][typed arrays at 8-aligned offsets]
+
+function decode(head, u8) {
+  const start = Math.ceil((4 + head.n) / 8) * 8;
+  const buffer = u8.slice(start).buffer; // a fresh, aligned copy
+  const kinds = { f8: Float64Array, f4: Float32Array, u1: Uint8Array };
+  const arrays = {};
+  for (const [name, [kind, offset, length]] of Object.entries(head.b || {})) {
+    arrays[name] = new kinds[kind](buffer, offset, length);
+  }
+  return arrays;
+}
+
+let plotlyLoad = null;
+
+// The vendored cartesian bundle, unless a Plotly is on the page already. The global it sets is put
+// back as it was, so pages that load the full bundle (scattergl) for live_chart are not affected.
+function loadPlotly(url) {
+  if (window.__appkitStagePlotly) return Promise.resolve(window.__appkitStagePlotly);
+  if (window.Plotly) return Promise.resolve((window.__appkitStagePlotly = window.Plotly));
+  plotlyLoad ??= new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = url;
+    script.onload = () => {
+      window.__appkitStagePlotly = window.Plotly;
+      delete window.Plotly;
+      resolve(window.__appkitStagePlotly);
+    };
+    script.onerror = () => {
+      plotlyLoad = null;
+      reject(new Error(`stage: cannot load ${url}`));
+    };
+    document.head.appendChild(script);
+  });
+  return plotlyLoad;
+}
+
+function theme(el) {
+  const css = getComputedStyle(el);
+  const v = (name, fallback) => css.getPropertyValue(`--st-${name}`).trim() || fallback;
+  return {
+    bg: v("background-color", "#ffffff"),
+    fg: v("text-color", "#31333f"),
+    border: v("border-color", "#d5dae5"),
+    font: v("font", "sans-serif"),
+  };
+}
+
+const fmt = (x) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4));
+
+// ---------------------------------------------------------------------------------------------
+
+class Stage {
+  constructor(key) {
+    this.key = key;
+    this.root = document.createElement("div");
+    this.root.className = "appkit-stage";
+    this.root.style.cssText = "display:flex;width:100%;gap:8px;align-items:stretch;position:relative;";
+    this.net = document.createElement("div");
+    this.net.className = "appkit-stage-network";
+    this.net.style.cssText = "position:relative;flex:1 1 0;min-width:0;";
+    this.netCanvas = document.createElement("canvas");
+    this.netCanvas.style.cssText = "position:absolute;left:0;top:0;";
+    this.tip = document.createElement("div");
+    this.tip.className = "appkit-stage-tip";
+    this.tip.style.cssText =
+      "position:absolute;display:none;pointer-events:none;z-index:5;padding:4px 8px;border-radius:4px;" +
+      "background:rgba(32,33,36,0.92);color:#fff;font-size:12px;line-height:1.35;white-space:nowrap;";
+    this.net.append(this.netCanvas, this.tip);
+    this.board = document.createElement("div");
+    this.board.className = "appkit-stage-boundary";
+    this.board.style.cssText = "position:relative;flex:0 0 auto;";
+    this.gd = document.createElement("div");
+    this.gd.style.cssText = "width:100%;height:100%;";
+    this.board.append(this.gd);
+    this.mapCanvas = document.createElement("canvas");
+    this.mapCanvas.className = "appkit-stage-map";
+    this.mapCanvas.style.cssText = "position:absolute;pointer-events:none;";
+    this.root.append(this.net, this.board);
+
+    this.static = null; // the current static data (points, axes, activation, sizes)
+    this.revision = null;
+    this.keys = []; // playback keyframes {t, p: Float64Array, iter, last}
+    this.clock = 0; // playback time (ms, performance.now() based)
+    this.lastNow = 0;
+    this.gap = 100; // estimated ms between updates
+    this.lastArrival = 0;
+    this.shown = null; // parameters on screen now
+    this.shownIter = null;
+    this.h = -1;
+    this.paramsVersion = 0;
+    this.viewVersion = 0;
+    this.drawn = { params: -1, view: -1, full: false };
+    this.restTimer = null;
+    this.wantFull = false;
+    this.scheduled = false;
+    this.hover = null; // {kind: "unit" | "link" | "input" | "output", ...}
+    this.plotted = null; // the static object last given to Plotly
+    this.geometry = null;
+    this.stats = { updates: 0, frames: 0, renderMs: 0, fullRenders: 0, exactFinals: 0, bytes: 0, sizes: [] };
+    this.layoutNet = null;
+    this.net.addEventListener("mousemove", (e) => this.onMove(e));
+    this.net.addEventListener("mouseleave", () => this.setHover(null));
+    this.resizer = new ResizeObserver(() => this.resize());
+    this.resizer.observe(this.root);
+  }
+
+  // ---- receiving ------------------------------------------------------------------------------
+
+  async update(head, u8, setTriggerValue) {
+    this.stats.updates += 1;
+    this.stats.bytes = u8.byteLength;
+    this.stats.sizes.push(u8.byteLength);
+    if (this.stats.sizes.length > 200) this.stats.sizes.shift();
+    const arrays = decode(head, u8);
+    if (head.s) {
+      const s = { ...head.s, arrays };
+      statics.set(head.r, s);
+      while (statics.size > MAX_STATICS) statics.delete(statics.keys().next().value);
+    }
+    const s = statics.get(head.r);
+    if (!s) {
+      // This browser never got (or dropped) these points: ask the server to send them again.
+      setTriggerValue("need", head.r);
+      return;
+    }
+    this.root.style.height = `${head.H}px`;
+    if (this.revision !== head.r) {
+      this.revision = head.r;
+      this.static = s;
+      this.layoutPanels();
+      this.viewVersion += 1;
+    }
+    this.receive(head, arrays);
+    this.schedule();
+    const Plotly = await loadPlotly(s.plotly);
+    if (this.plotted !== this.static) await this.plot(Plotly);
+  }
+
+  receive(head, arrays) {
+    const now = performance.now();
+    if (this.lastArrival && now - this.lastArrival < 2000) {
+      this.gap = Math.min(1000, Math.max(30, 0.7 * this.gap + 0.3 * (now - this.lastArrival)));
+    } else {
+      this.gap = Math.min(1000, Math.max(30, (head.dt || 0.1) * 1000));
+    }
+    this.lastArrival = now;
+    const h = head.h;
+    if (h < 0 || !arrays.p) {
+      // No network yet: points only.
+      this.keys = [];
+      this.h = -1;
+      this.shown = null;
+      this.paramsVersion += 1;
+      return;
+    }
+    const size = nm.paramCount(h);
+    const final = arrays.p;
+    const frames = [];
+    const q = arrays.q;
+    const count = q ? q.length / size : 0;
+    for (let i = 0; i < count; i++) frames.push(Float64Array.from(q.subarray(i * size, (i + 1) * size)));
+    frames.push(final);
+    const its = head.its || [];
+    if (!head.a && this.keys.length > 1) {
+      // A rerun that repeats the parameters being played (the run's final rerun): let playback finish.
+      const last = this.keys[this.keys.length - 1].p;
+      if (last.length === final.length && last.every((v, k) => v === final[k])) return;
+    }
+    const animate = head.a && this.shown && this.h === h && this.activation === this.static.act;
+    this.activation = this.static.act;
+    if (!animate) {
+      this.h = h;
+      this.keys = [{ t: this.clock, p: final, iter: head.it, last: true }];
+      this.setShown(final, head.it);
+      this.stats.exactFinals += 1;
+      return;
+    }
+    let end = this.keys.length ? this.keys[this.keys.length - 1].t : this.clock;
+    if (end <= this.clock) {
+      end = this.clock;
+      this.keys = [{ t: this.clock, p: this.shown, iter: this.shownIter, last: false }];
+    }
+    const n = frames.length;
+    frames.forEach((p, i) => {
+      this.keys.push({ t: end + (this.gap * (i + 1)) / n, p, iter: i === n - 1 ? head.it : its[i], last: i === n - 1 });
+    });
+  }
+
+  setShown(p, iter) {
+    this.shown = p;
+    this.shownIter = iter;
+    this.paramsVersion += 1;
+  }
+
+  // ---- playback -------------------------------------------------------------------------------
+
+  schedule() {
+    if (this.scheduled || !this.root.isConnected) return;
+    this.scheduled = true;
+    requestAnimationFrame((now) => {
+      this.scheduled = false;
+      this.frame(now);
+    });
+  }
+
+  frame(now) {
+    const dt = this.lastNow ? Math.min(100, now - this.lastNow) : 16;
+    this.lastNow = now;
+    const keys = this.keys;
+    let moving = false;
+    if (keys.length > 1) {
+      const end = keys[keys.length - 1].t;
+      let lag = end - this.clock;
+      if (lag > 4 * this.gap) {
+        this.clock = end - this.gap; // far behind (a hidden tab, a slow frame): catch up
+        lag = this.gap;
+      }
+      // Play a little faster with a backlog, a little slower when about to run dry: steady motion.
+      const rate = Math.min(2.5, Math.max(0.6, 0.6 + (0.4 * lag) / this.gap));
+      let next = Math.min(end, this.clock + dt * rate);
+      // Every update's last snapshot is shown exactly: stop on it for this frame.
+      for (const k of keys) {
+        if (k.last && k.t > this.clock && k.t < next) {
+          next = k.t;
+          break;
+        }
+      }
+      this.clock = next;
+      let j = 0;
+      while (j + 1 < keys.length && keys[j + 1].t <= this.clock) j += 1;
+      if (j > 0) keys.splice(0, j);
+      if (keys.length === 1 || keys[0].t >= this.clock) {
+        const k = keys[0];
+        if (k.p !== this.shown) {
+          this.setShown(k.p, k.iter);
+          if (k.last) this.stats.exactFinals += 1;
+        }
+      } else {
+        const [a, b] = keys;
+        const u = (this.clock - a.t) / (b.t - a.t);
+        this.setShown(nm.lerpParams(a.p, b.p, u), u < 0.5 ? a.iter : b.iter);
+      }
+      moving = keys.length > 1;
+    } else {
+      this.clock = Math.max(this.clock, now - 1000); // idle: keep the clock near real time
+      if (this.clock < now) this.clock += dt;
+    }
+    if (moving) {
+      this.wantFull = false;
+      this.fullJob = null;
+      clearTimeout(this.restTimer);
+      this.restTimer = null;
+    } else if (!this.drawn.full && !this.restTimer && !this.wantFull) {
+      // At rest: draw at full resolution once motion has stopped for a moment.
+      this.restTimer = setTimeout(() => {
+        this.restTimer = null;
+        this.wantFull = true;
+        this.schedule();
+      }, 120);
+    }
+    this.draw(moving);
+    if (this.fullJob && !moving) {
+      if (this.fullStep()) this.draw(false);
+      if (this.fullJob) this.schedule();
+    }
+    if (moving) this.schedule();
+  }
+
+  draw(moving) {
+    const full = this.wantFull && !moving;
+    const same = this.drawn.params === this.paramsVersion && this.drawn.view === this.viewVersion;
+    if (same && (this.drawn.full || !full)) return;
+    const t0 = performance.now();
+    this.theme ??= theme(this.root);
+    this.drawBoundary(full);
+    if (full && this.fullJob) return; // the map is still being computed: keep the picture as it is
+    this.drawNetwork(full);
+    this.updateTip();
+    this.drawn = { params: this.paramsVersion, view: this.viewVersion, full };
+    if (full) {
+      this.wantFull = false;
+      this.stats.fullRenders += 1;
+    }
+    this.stats.frames += 1;
+    this.stats.renderMs = 0.9 * this.stats.renderMs + 0.1 * (performance.now() - t0);
+  }
+
+  markView() {
+    this.viewVersion += 1;
+    this.drawn.full = false;
+    this.schedule();
+  }
+
+  // ---- layout -----------------------------------------------------------------------------------
+
+  layoutPanels() {
+    const s = this.static;
+    const views = s.views || ["network", "boundary"];
+    const both = views.includes("network") && views.includes("boundary");
+    this.net.style.display = views.includes("network") ? "" : "none";
+    this.board.style.display = views.includes("boundary") ? "" : "none";
+    const W = this.root.clientWidth || 600;
+    const H = parseFloat(this.root.style.height) || 400;
+    // The boundary is square: as wide as the height allows (plus axis room), up to 62 % of a row.
+    this.board.style.width = both ? `${Math.round(Math.min(W * 0.62, Math.max(W * 0.45, H + 60)))}px` : "100%";
+    this.board.style.flex = both ? "0 0 auto" : "1 1 auto";
+  }
+
+  resize() {
+    if (!this.static) return;
+    this.layoutPanels();
+    this.theme = theme(this.root);
+    const Plotly = window.__appkitStagePlotly;
+    if (Plotly && this.plotted) Plotly.Plots.resize(this.gd);
+    this.markView();
+  }
+
+  // ---- the boundary chart -----------------------------------------------------------------------
+
+  async plot(Plotly) {
+    const s = this.static;
+    this.plotted = s;
+    const th = (this.theme = theme(this.root));
+    this.root.style.color = th.fg;
+    const a = s.arrays;
+    const big = !!s.big;
+    const size = big ? 11 : 7;
+    const traces = [];
+    const points = (xy, labels, test) => {
+      if (!xy) return;
+      for (const label of [0, 1]) {
+        const xs = [];
+        const ys = [];
+        for (let k = 0; k < labels.length; k++) {
+          if (labels[k] === label) {
+            xs.push(xy[2 * k]);
+            ys.push(xy[2 * k + 1]);
+          }
+        }
+        traces.push({
+          type: "scatter",
+          mode: "markers",
+          x: xs,
+          y: ys,
+          name: `class ${label} (${test ? "test" : "train"})`,
+          marker: {
+            color: test ? "white" : CLASS[label],
+            symbol: test ? "diamond" : "circle",
+            size: size * (test ? 1.15 : 1),
+            line: { color: test ? CLASS[label] : "white", width: test ? 2.2 : 0.8 },
+          },
+          hovertemplate: "x1 %{x:.2f}, x2 %{y:.2f}<extra>%{fullData.name}</extra>",
+        });
+      }
+    };
+    points(a.tr, a.try, false);
+    points(a.te, a.tey, true);
+    const [x0, x1, y0, y1] = s.axes;
+    const axis = (range, title) => ({
+      range: [range[0], range[1]],
+      title: { text: title },
+      showgrid: false,
+      zeroline: false,
+      constrain: "domain",
+      automargin: true,
+      linecolor: th.border,
+      mirror: true,
+      ticks: "outside",
+      tickcolor: th.border,
+    });
+    const layout = {
+      margin: { l: 8, r: 8, t: 8, b: 8 },
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)",
+      font: { color: th.fg, family: th.font, size: big ? 20 : 13 },
+      showlegend: true,
+      legend: { orientation: "h", yanchor: "bottom", y: 1.0, x: 0, font: { size: big ? 18 : 11 } },
+      xaxis: axis([x0, x1], "x1"),
+      yaxis: { ...axis([y0, y1], "x2"), scaleanchor: "x" },
+      uirevision: s.axes.join(","),
+      hovermode: "closest",
+      dragmode: "zoom",
+    };
+    const config = {
+      displaylogo: false,
+      responsive: false,
+      doubleClick: "reset",
+      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"],
+    };
+    await Plotly.react(this.gd, traces, layout, config);
+    if (!this.gd._stageEvents) {
+      this.gd._stageEvents = true;
+      for (const ev of ["plotly_afterplot", "plotly_relayout", "plotly_relayouting"]) this.gd.on(ev, () => this.markView());
+    }
+    const container = this.gd.querySelector(".svg-container");
+    if (container && this.mapCanvas.parentNode !== container) container.insertBefore(this.mapCanvas, container.firstChild);
+    this.markView();
+  }
+
+  plotArea() {
+    const fl = this.gd._fullLayout;
+    if (!fl || !fl.xaxis || !fl.yaxis || !this.mapCanvas.isConnected) return null;
+    const xa = fl.xaxis;
+    const ya = fl.yaxis;
+    return { left: xa._offset, top: ya._offset, w: xa._length, h: ya._length, xr: xa.range, yr: ya.range };
+  }
+
+  // The map: while playing, a budget of unit-evaluations per frame keeps the frame rate up (the
+  // browser smooths the upscaled image); at rest, one value per device pixel, computed a few rows per
+  // frame (`fullStep`) so a 64-unit network never blocks the page, then painted at once.
+  drawBoundary(full) {
+    const area = this.plotArea();
+    const c = this.mapCanvas;
+    if (!area || area.w < 2 || area.h < 2) return;
+    const dpr = window.devicePixelRatio || 1;
+    const cw = Math.round(area.w * dpr);
+    const ch = Math.round(area.h * dpr);
+    Object.assign(c.style, { left: `${area.left}px`, top: `${area.top}px`, width: `${area.w}px`, height: `${area.h}px` });
+    if (c.width !== cw || c.height !== ch) {
+      c.width = cw;
+      c.height = ch;
+    }
+    const p = this.shown;
+    if (!p) {
+      c.getContext("2d").clearRect(0, 0, cw, ch);
+      return;
+    }
+    const h = nm.hiddenUnits(p.length);
+    const unit = this.hover && this.hover.kind === "unit" ? this.hover.j : null;
+    const [x0, x1] = area.xr;
+    const [y0, y1] = area.yr;
+    if (full && unit === null) {
+      const job = this.fullJob;
+      if (job && job.done && job.params === this.paramsVersion && job.view === this.viewVersion) {
+        this.paintMap(job.values, job.nx, job.ny, null);
+        this.fullJob = null;
+      } else if (!job || job.params !== this.paramsVersion || job.view !== this.viewVersion) {
+        this.fullJob = { params: this.paramsVersion, view: this.viewVersion, nx: cw, ny: ch, row: 0, done: false,
+          values: new Float64Array(cw * ch), p, axes: [x0, x1, y0, y1] };
+      }
+      return;
+    }
+    const scale = full ? 1 : Math.min(1, Math.sqrt(1.5e5 / (cw * ch * Math.max(1, unit === null ? h : 1))));
+    const nx = Math.max(8, Math.round(cw * scale));
+    const ny = Math.max(8, Math.round(ch * scale));
+    const values =
+      unit === null
+        ? nm.probabilityGrid(p, this.activation, x0, x1, y0, y1, nx, ny, this.gridBuffer(nx * ny))
+        : this.unitGrid(p, unit, x0, x1, y0, y1, nx, ny);
+    this.paintMap(values, nx, ny, unit);
+  }
+
+  // Advances the full-resolution job by ~8 ms of rows; true once it is complete.
+  fullStep() {
+    const job = this.fullJob;
+    if (!job || job.done) return !!job;
+    const t0 = performance.now();
+    const [x0, x1, y0, y1] = job.axes;
+    while (job.row < job.ny && performance.now() - t0 < 8) {
+      const r1 = Math.min(job.ny, job.row + 8);
+      nm.probabilityGrid(job.p, this.activation, x0, x1, y0, y1, job.nx, job.ny, job.values, job.row, r1);
+      job.row = r1;
+    }
+    job.done = job.row >= job.ny;
+    return job.done;
+  }
+
+  paintMap(values, nx, ny, unit) {
+    const c = this.mapCanvas;
+    const ctx = c.getContext("2d");
+    const cw = c.width;
+    const ch = c.height;
+    const image = this.imageFor(nx, ny);
+    const px = new Uint32Array(image.data.buffer);
+    if (unit === null) {
+      const disc = !!this.static.disc;
+      for (let k = 0; k < nx * ny; k++) px[k] = LUT[disc ? (values[k] > 0.5 ? 255 : 0) : lutIndex(values[k])];
+    } else {
+      this.colourUnit(values, px, nx * ny);
+    }
+    if (nx === cw && ny === ch) {
+      ctx.putImageData(image, 0, 0);
+    } else {
+      const off = (this.mapOff ??= document.createElement("canvas"));
+      if (off.width !== nx || off.height !== ny) {
+        off.width = nx;
+        off.height = ny;
+      }
+      off.getContext("2d").putImageData(image, 0, 0);
+      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingQuality = "medium";
+      ctx.drawImage(off, 0, 0, cw, ch);
+    }
+    // The decision line (P = 0.5), or the hovered unit's middle line.
+    const dpr = window.devicePixelRatio || 1;
+    const sx = cw / nx;
+    const sy = ch / ny;
+    const level = unit === null || this.activation === "sigmoid" ? 0.5 : 0;
+    ctx.beginPath();
+    nm.contour(values, nx, ny, level, (xa, ya, xb, yb) => {
+      ctx.moveTo(xa * sx, ya * sy);
+      ctx.lineTo(xb * sx, yb * sy);
+    });
+    ctx.strokeStyle = LINE;
+    ctx.lineWidth = (this.static.big ? 4 : 2.5) * dpr;
+    ctx.lineCap = "round";
+    ctx.stroke();
+    if (unit !== null) {
+      ctx.font = `${(this.static.big ? 18 : 12) * dpr}px ${this.theme.font}`;
+      ctx.fillStyle = LINE;
+      ctx.textBaseline = "top";
+      ctx.fillText(`showing h${unit + 1}`, 6 * dpr, 6 * dpr);
+    }
+  }
+
+  unitGrid(p, j, x0, x1, y0, y1, nx, ny) {
+    const h = nm.hiddenUnits(p.length);
+    const g = nm.activationFunction(this.activation);
+    const out = this.gridBuffer(nx * ny);
+    for (let r = 0; r < ny; r++) {
+      const y = nm.gridY(y0, y1, ny, r);
+      for (let i = 0; i < nx; i++) {
+        out[r * nx + i] = g(p[2 * j] * nm.gridX(x0, x1, nx, i) + p[2 * j + 1] * y + p[2 * h + j]);
+      }
+    }
+    return out;
+  }
+
+  // A hidden unit's values as colours: tanh -1..1 and sigmoid 0..1 on the orange-white-blue scale;
+  // relu (0 up) from white to blue, scaled to the largest value shown.
+  colourUnit(values, px, count, offset = 0) {
+    const act = this.activation;
+    if (act === "tanh") {
+      for (let k = 0; k < count; k++) px[k] = LUT[lutIndex((values[offset + k] + 1) / 2)];
+    } else if (act === "sigmoid") {
+      for (let k = 0; k < count; k++) px[k] = LUT[lutIndex(values[offset + k])];
+    } else {
+      let top = 1e-12;
+      for (let k = 0; k < count; k++) top = Math.max(top, values[offset + k]);
+      for (let k = 0; k < count; k++) px[k] = LUT[lutIndex(0.5 + (0.5 * values[offset + k]) / top)];
+    }
+  }
+
+  gridBuffer(n) {
+    if (!this.grid || this.grid.length < n) this.grid = new Float64Array(n);
+    return this.grid.length === n ? this.grid : this.grid.subarray(0, n);
+  }
+
+  imageFor(nx, ny) {
+    const key = `${nx}x${ny}`;
+    if (this.imageKey !== key) {
+      this.imageKey = key;
+      this.image = new ImageData(nx, ny);
+    }
+    return this.image;
+  }
+
+  // ---- the network view -------------------------------------------------------------------------
+
+  // Positions: inputs x1, x2 on the left, hidden units in as many columns as needed in the middle,
+  // the output (the boundary in small) on the right. Node size shrinks with the number of units.
+  computeLayout(W, H, h) {
+    const big = !!this.static?.big;
+    const pad = 10;
+    const top = big ? 34 : 26; // room for the caption
+    const labelW = big ? 34 : 26;
+    const avail = H - top - pad;
+    const out = Math.round(Math.max(36, Math.min(avail * 0.5, W * 0.24, 150)));
+    const xIn = pad + labelW;
+    const xOut = W - pad - out;
+    const units = Math.max(h, 1);
+    let best = null;
+    for (let s = big ? 64 : 52; s >= 6; s -= 1) {
+      const gap = Math.max(3, Math.round(s * 0.28));
+      const rows = Math.max(1, Math.floor((avail + gap) / (s + gap)));
+      const cols = Math.ceil(units / rows);
+      const colGap = Math.max(10, Math.round(s * 0.7));
+      const inSize = Math.max(16, Math.min(s, 44));
+      const left = xIn + inSize + Math.max(30, s);
+      const right = xOut - Math.max(30, s);
+      if (cols * s + (cols - 1) * colGap <= right - left) {
+        best = { s, gap, rows: Math.ceil(units / cols), cols, colGap, inSize, left, right };
+        break;
+      }
+    }
+    best ??= { s: 6, gap: 3, rows: units, cols: 1, colGap: 10, inSize: 16, left: xIn + 46, right: xOut - 30 };
+    const { s, gap, rows, cols, colGap, inSize, left, right } = best;
+    const gridW = cols * s + (cols - 1) * colGap;
+    const gx = left + (right - left - gridW) / 2;
+    const hidden = [];
+    for (let j = 0; j < h; j++) {
+      const col = Math.floor(j / rows);
+      const row = j % rows;
+      const inCol = Math.min(rows, h - col * rows);
+      const colY = top + (avail - (inCol * s + (inCol - 1) * gap)) / 2; // centre short columns
+      hidden.push({ x: gx + col * (s + colGap), y: colY + row * (s + gap), s });
+    }
+    const cy = top + avail / 2;
+    const inputs = [
+      { x: xIn, y: cy - inSize - Math.max(6, inSize * 0.4), s: inSize, label: "x1" },
+      { x: xIn, y: cy + Math.max(6, inSize * 0.4), s: inSize, label: "x2" },
+    ];
+    const output = { x: xOut, y: cy - out / 2, s: out };
+    return { W, H, h, inputs, hidden, output, s, top, big, maxLink: Math.max(1.5, Math.min(9, s * 0.2)) };
+  }
+
+  linkPath(a, b) {
+    // A horizontal S-curve from the right edge of a to the left edge of b.
+    const x0 = a.x + a.s;
+    const y0 = a.y + a.s / 2;
+    const x1 = b.x;
+    const y1 = b.by ?? b.y + b.s / 2;
+    const mx = (x0 + x1) / 2;
+    return [x0, y0, mx, y0, mx, y1, x1, y1];
+  }
+
+  links(L, p) {
+    // [{from, to, w, path, name}] for every weight: x_i -> h_j (W1[j, i]) and h_j -> output (W2[j]).
+    const h = L.h;
+    const list = [];
+    for (let j = 0; j < h; j++) {
+      for (let i = 0; i < 2; i++) {
+        list.push({ kind: "w1", i, j, w: p[2 * j + i], path: this.linkPath(L.inputs[i], L.hidden[j]) });
+      }
+    }
+    for (let j = 0; j < h; j++) {
+      const spread = ((j - (h - 1) / 2) / Math.max(h, 1)) * Math.min(L.output.s * 0.5, 24);
+      const target = { ...L.output, by: L.output.y + L.output.s / 2 + spread };
+      list.push({ kind: "w2", j, w: p[3 * h + j], path: this.linkPath(L.hidden[j], target) });
+    }
+    return list;
+  }
+
+  drawNetwork(full) {
+    if (this.net.style.display === "none") return;
+    const W = this.net.clientWidth;
+    const H = this.net.clientHeight;
+    if (W < 10 || H < 10) return;
+    const dpr = window.devicePixelRatio || 1;
+    const c = this.netCanvas;
+    if (c.width !== Math.round(W * dpr) || c.height !== Math.round(H * dpr)) {
+      c.width = Math.round(W * dpr);
+      c.height = Math.round(H * dpr);
+      c.style.width = `${W}px`;
+      c.style.height = `${H}px`;
+    }
+    const ctx = c.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, W, H);
+    const th = this.theme || theme(this.root);
+    const big = !!this.static.big;
+    const font = (px, weight = "") => `${weight} ${px}px ${th.font}`;
+    const p = this.shown;
+    const h = p ? nm.hiddenUnits(p.length) : 0;
+    if (!this.layoutNet || this.layoutNet.W !== W || this.layoutNet.H !== H || this.layoutNet.h !== h || this.layoutNet.big !== big) {
+      this.layoutNet = this.computeLayout(W, H, h);
+    }
+    const L = this.layoutNet;
+    ctx.fillStyle = th.fg;
+    ctx.font = font(big ? 18 : 13, "600");
+    ctx.textBaseline = "top";
+    const iter = this.shownIter;
+    ctx.fillText(p ? (iter != null ? `iteration ${Number(iter).toLocaleString("en")}` : "network") : "no network yet", 10, 6);
+    ctx.font = font(big ? 16 : 12);
+    ctx.textAlign = "center";
+    if (h) ctx.fillText(`${h} hidden unit${h === 1 ? "" : "s"} (${this.activation})`, (L.inputs[0].x + L.output.x) / 2 + L.s / 2, 6);
+    ctx.textAlign = "left";
+
+    // Links under the nodes: colour by sign, width by |weight| (saturating at |w| = 4).
+    if (p) {
+      const hl = this.hover;
+      this.linkList = this.links(L, p);
+      // Batched into one path per sign and magnitude step (16 strokes, not 3h), as strokes cost.
+      const buckets = new Map();
+      for (const link of this.linkList) {
+        const m = Math.round(Math.min(1, Math.abs(link.w) / 4) * 8) / 8;
+        const on = !hl || (hl.kind === "unit" && hl.j === link.j) || (hl.kind === "link" && hl.link === this.linkIndex(link));
+        const id = `${link.w < 0 ? 0 : 1}/${m}/${on ? 1 : 0}`;
+        if (!buckets.has(id)) buckets.set(id, { sign: link.w < 0 ? 0 : 1, m, on, paths: [] });
+        buckets.get(id).paths.push(link.path);
+      }
+      for (const b of [...buckets.values()].sort((u, v) => u.on - v.on || u.m - v.m)) {
+        ctx.strokeStyle = CLASS[b.sign];
+        ctx.globalAlpha = b.on ? 0.3 + 0.65 * b.m : 0.1;
+        ctx.lineWidth = 0.5 + (L.maxLink - 0.5) * b.m;
+        ctx.beginPath();
+        for (const [a, b0, c1, d, e, f, g, k] of b.paths) {
+          ctx.moveTo(a, b0);
+          ctx.bezierCurveTo(c1, d, e, f, g, k);
+        }
+        ctx.stroke();
+      }
+      ctx.globalAlpha = 1;
+    }
+
+    // Node thumbnails: inputs (x1 left to right, x2 bottom to top), hidden activations, the output.
+    const [x0, x1, y0, y1] = this.static.axes;
+    const thumbs = [];
+    const n = Math.max(4, Math.min(full ? 40 : 24, Math.round(L.s)));
+    if (p && h) {
+      const values = nm.activationGrids(p, this.activation, x0, x1, y0, y1, n, this.thumbBuffer(h * n * n));
+      for (let j = 0; j < h; j++) thumbs.push({ node: L.hidden[j], n, paint: (px) => this.colourUnit(values, px, n * n, j * n * n) });
+    }
+    const ni = Math.max(4, Math.min(24, Math.round(L.inputs[0].s)));
+    for (const i of [0, 1]) {
+      thumbs.push({
+        node: L.inputs[i],
+        n: ni,
+        paint: (px) => {
+          for (let r = 0; r < ni; r++) {
+            for (let q = 0; q < ni; q++) px[r * ni + q] = LUT[lutIndex(i === 0 ? (q + 0.5) / ni : 1 - (r + 0.5) / ni)];
+          }
+        },
+      });
+    }
+    if (p) {
+      const no = Math.max(8, Math.min(full ? 96 : 48, Math.round(L.output.s), Math.round(Math.sqrt((full ? 4e5 : 3e4) / h))));
+      const P = nm.probabilityGrid(p, this.activation, x0, x1, y0, y1, no, no);
+      thumbs.push({
+        node: L.output,
+        n: no,
+        paint: (px) => {
+          for (let k = 0; k < no * no; k++) px[k] = LUT[lutIndex(P[k])];
+        },
+        line: P,
+      });
+    }
+    // All thumbnails go into one atlas image (1 px apart, so smoothing does not bleed), put once.
+    let atlasW = 0;
+    let atlasH = 0;
+    for (const t of thumbs) {
+      t.ax = atlasW;
+      atlasW += t.n + 2;
+      atlasH = Math.max(atlasH, t.n);
+    }
+    const atlas = new ImageData(atlasW, atlasH);
+    const words = new Uint32Array(atlas.data.buffer);
+    for (const t of thumbs) {
+      const tile = new Uint32Array(t.n * t.n);
+      t.paint(tile);
+      for (let r = 0; r < t.n; r++) words.set(tile.subarray(r * t.n, (r + 1) * t.n), r * atlasW + t.ax);
+    }
+    const off = (this.atlas ??= document.createElement("canvas"));
+    if (off.width !== atlasW || off.height !== atlasH) {
+      off.width = atlasW;
+      off.height = atlasH;
+    }
+    off.getContext("2d").putImageData(atlas, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    for (const t of thumbs) {
+      const { x, y, s } = t.node;
+      ctx.drawImage(off, t.ax, 0, t.n, t.n, x, y, s, s);
+    }
+    for (const t of thumbs) {
+      if (!t.line) continue;
+      const { x, y, s } = t.node;
+      const k = s / t.n;
+      ctx.beginPath();
+      nm.contour(t.line, t.n, t.n, 0.5, (xa, ya, xb, yb) => {
+        ctx.moveTo(x + xa * k, y + ya * k);
+        ctx.lineTo(x + xb * k, y + yb * k);
+      });
+      ctx.strokeStyle = LINE;
+      ctx.lineWidth = big ? 2 : 1.5;
+      ctx.stroke();
+    }
+    // Frames and labels.
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = th.border;
+    for (const node of [...L.inputs, ...(p ? L.hidden : []), L.output]) ctx.strokeRect(node.x + 0.5, node.y + 0.5, node.s - 1, node.s - 1);
+    if (this.hover && this.hover.node) {
+      const node = this.hover.node;
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = th.fg;
+      ctx.strokeRect(node.x - 1, node.y - 1, node.s + 2, node.s + 2);
+    }
+    ctx.fillStyle = th.fg;
+    ctx.font = font(big ? 18 : 13);
+    ctx.textBaseline = "middle";
+    ctx.textAlign = "right";
+    for (const node of L.inputs) ctx.fillText(node.label, node.x - 5, node.y + node.s / 2);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    ctx.fillText("P(class 1)", L.output.x + L.output.s / 2, L.output.y - 4);
+    ctx.textAlign = "left";
+    if (h && L.s >= 26) {
+      ctx.font = font(big ? 14 : 10);
+      ctx.textBaseline = "top";
+      ctx.textAlign = "center";
+      for (let j = 0; j < h; j++) {
+        const node = L.hidden[j];
+        if (node.s >= 26) ctx.fillText(`h${j + 1}`, node.x + node.s / 2, node.y + node.s + 1);
+      }
+      ctx.textAlign = "left";
+    }
+  }
+
+  thumbBuffer(n) {
+    if (!this.thumbs || this.thumbs.length !== n) this.thumbs = new Float64Array(n);
+    return this.thumbs;
+  }
+
+  linkIndex(link) {
+    return link.kind === "w1" ? 2 * link.j + link.i : 2 * this.layoutNet.h + link.j;
+  }
+
+  // ---- hover ------------------------------------------------------------------------------------
+
+  onMove(e) {
+    const L = this.layoutNet;
+    if (!L) return;
+    const rect = this.net.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const inside = (n) => x >= n.x - 2 && x <= n.x + n.s + 2 && y >= n.y - 2 && y <= n.y + n.s + 2;
+    let hit = null;
+    L.hidden.forEach((node, j) => {
+      if (!hit && inside(node)) hit = { kind: "unit", j, node };
+    });
+    L.inputs.forEach((node, i) => {
+      if (!hit && inside(node)) hit = { kind: "input", i, node };
+    });
+    if (!hit && inside(L.output)) hit = { kind: "output", node: L.output };
+    if (!hit && this.linkList) {
+      let best = 6;
+      for (const link of this.linkList) {
+        const d = bezierDistance(link.path, x, y);
+        if (d < best) {
+          best = d;
+          hit = { kind: "link", link: this.linkIndex(link) };
+        }
+      }
+    }
+    if (hit) hit.at = [x, y];
+    this.setHover(hit);
+  }
+
+  setHover(hit) {
+    const before = this.hover;
+    this.hover = hit;
+    const same = before && hit && before.kind === hit.kind && before.j === hit.j && before.link === hit.link && before.i === hit.i;
+    if (!same) this.markView();
+    this.updateTip();
+  }
+
+  updateTip() {
+    const hit = this.hover;
+    const p = this.shown;
+    if (!hit || !p) {
+      this.tip.style.display = "none";
+      return;
+    }
+    const h = nm.hiddenUnits(p.length);
+    const act = this.activation;
+    let html;
+    if (hit.kind === "unit") {
+      const j = hit.j;
+      html =
+        `<b>h${j + 1}</b> = ${act}(w<sub>1</sub>·x1 + w<sub>2</sub>·x2 + b)<br>` +
+        `w<sub>1</sub> = ${fmt(p[2 * j])}, w<sub>2</sub> = ${fmt(p[2 * j + 1])}, b = ${fmt(p[2 * h + j])}<br>` +
+        `weight to output: ${fmt(p[3 * h + j])}`;
+    } else if (hit.kind === "link") {
+      const k = hit.link;
+      html =
+        k < 2 * h
+          ? `x${(k % 2) + 1} → h${Math.floor(k / 2) + 1}: W1 = <b>${fmt(p[k])}</b>`
+          : `h${k - 2 * h + 1} → output: W2 = <b>${fmt(p[3 * h + (k - 2 * h)])}</b>`;
+    } else if (hit.kind === "input") {
+      html = `<b>x${hit.i + 1}</b>: input (${hit.i === 0 ? "horizontal" : "vertical"} coordinate)`;
+    } else {
+      html = `<b>output</b> P(class 1) = sigmoid(Σ W2·h + b2)<br>b2 = ${fmt(p[4 * h])}`;
+    }
+    if (this.tip.innerHTML !== html) this.tip.innerHTML = html;
+    this.tip.style.display = "block";
+    const [x, y] = hit.at;
+    const W = this.net.clientWidth;
+    const tw = this.tip.offsetWidth;
+    this.tip.style.left = `${Math.max(0, Math.min(W - tw, x + 12))}px`;
+    this.tip.style.top = `${y + 14}px`;
+  }
+
+  destroy() {
+    this.resizer.disconnect();
+    clearTimeout(this.restTimer);
+    window.__appkitStagePlotly?.purge(this.gd);
+  }
+}
+
+function bezierDistance(path, x, y) {
+  const [x0, y0, x1, y1, x2, y2, x3, y3] = path;
+  let best = Infinity;
+  for (let k = 0; k <= 24; k++) {
+    const t = k / 24;
+    const u = 1 - t;
+    const bx = u * u * u * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x3;
+    const by = u * u * u * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y3;
+    best = Math.min(best, Math.hypot(bx - x, by - y));
+  }
+  return best;
+}
+
+// Called by the component for every update. The stage's element persists for its key; if Streamlit
+// re-creates the component's element, the stage is moved into the new one with its state.
+export async function render(component, head, u8) {
+  const { parentElement, setTriggerValue } = component;
+  let stage = stages.get(head.k);
+  if (!stage) {
+    stage = new Stage(head.k);
+    stages.set(head.k, stage);
+  }
+  if (stage.root.parentElement !== parentElement) parentElement.appendChild(stage.root);
+  clearTimeout(stage.dropTimer);
+  await stage.update(head, u8, setTriggerValue);
+}
+
+// The element went away: drop the stage if it has not been re-attached a few seconds later.
+export function unmounted(key) {
+  const stage = stages.get(key);
+  if (!stage) return;
+  clearTimeout(stage.dropTimer);
+  stage.dropTimer = setTimeout(() => {
+    if (stage.root.isConnected) return;
+    stage.destroy();
+    if (stages.get(key) === stage) stages.delete(key);
+  }, 5000);
+}
