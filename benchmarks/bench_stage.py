@@ -1,0 +1,192 @@
+"""The stage in a real browser: frames painted per second while the default run trains, blank frames,
+bytes per websocket update, and cold load time to the stage drawn.
+
+    python benchmarks/bench_stage.py [--runs 5] [--units 5] [--port N]
+
+Starts `streamlit run benchmarks/stage_demo.py` (headless, 127.0.0.1) and drives Debian's Chromium:
+- cold load: a fresh browser context (empty cache) from navigation to the stage's first drawn frame
+  with the Plotly chart up (the server is warm: the demo is loaded once before the runs);
+- frames per second: Chrome DevTools Protocol `Page.startScreencast` counts frames the compositor
+  paints, from the first update of the run to the last update's arrival (the server's training time);
+- blank frames: requestAnimationFrame samples of the boundary canvas during training, counted blank if
+  its centre pixel is transparent or the stage element is missing;
+- bytes per update: binary websocket frames received during training (`Network.webSocketFrameReceived`),
+  which carry the fragment's deltas; and the stage's own payload as `stage()` reports it.
+Prints each run and the medians, and the load average before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+DRAWN = """() => { const s = window.__appkitStages && window.__appkitStages.get('stage');
+  return !!(s && s.plotted && s.stats.frames > 0 && s.mapCanvas.isConnected); }"""
+
+# Samples the boundary canvas on every animation frame while training: a frame is blank if the stage
+# is gone or the map's centre pixel is transparent.
+SAMPLER = """() => { window.__blank = 0; window.__samples = 0; window.__sampling = true;
+  const probe = document.createElement('canvas'); probe.width = probe.height = 1;
+  const pctx = probe.getContext('2d', { willReadFrequently: true });
+  const tick = () => { if (!window.__sampling) return;
+    const s = window.__appkitStages.get('stage'); window.__samples += 1;
+    if (!s || !s.root.isConnected || !s.mapCanvas.isConnected) window.__blank += 1;
+    else { const c = s.mapCanvas; pctx.clearRect(0, 0, 1, 1);
+      pctx.drawImage(c, c.width / 2, c.height / 2, 1, 1, 0, 0, 1, 1);
+      if (pctx.getImageData(0, 0, 1, 1).data[3] === 0) window.__blank += 1; }
+    requestAnimationFrame(tick); };
+  requestAnimationFrame(tick); }"""
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "streamlit", "run", "benchmarks/stage_demo.py", "--server.headless", "true"]
+    command += ["--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
+    command += ["--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    out = log.open("w")
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603 - fixed command
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            health = f"http://127.0.0.1:{port}/_stcore/health"
+            with urllib.request.urlopen(health, timeout=2) as r:  # noqa: S310 - our server's http URL
+                if r.read() == b"ok":
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            break
+    proc.terminate()
+    raise RuntimeError(f"the demo did not start:\n{log.read_text()[-2000:]}")
+
+
+def one_run(browser, url: str) -> dict:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors, outside = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    local = ("http://127.0.0.1", "ws://127.0.0.1")
+    page.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    ws_frames: list[tuple[float, int]] = []
+
+    def on_ws(ev):
+        data = ev["response"]["payloadData"]
+        size = len(base64.b64decode(data)) if ev["response"]["opcode"] == 2 else len(data.encode())
+        ws_frames.append((time.perf_counter(), size))
+
+    cdp.on("Network.webSocketFrameReceived", on_ws)
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(DRAWN, timeout=60_000, polling=20)
+    cold = time.perf_counter() - t0
+    page.wait_for_timeout(500)
+
+    frames: list[float] = []
+
+    def on_frame(ev):
+        frames.append(time.perf_counter())
+        cdp.send("Page.screencastFrameAck", {"sessionId": ev["sessionId"]})
+
+    cdp.on("Page.screencastFrame", on_frame)
+    cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 20, "everyNthFrame": 1})
+    page.wait_for_timeout(300)
+    page.evaluate(SAMPLER)
+    ws_frames.clear()
+    click = time.perf_counter()
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text("Done at iteration 5000").wait_for(timeout=120_000)
+    done = time.perf_counter()
+    page.wait_for_timeout(1000)  # playback of the last update, and the full-resolution picture
+    cdp.send("Page.stopScreencast")
+    blank, samples = page.evaluate("() => { window.__sampling = false; return [window.__blank, window.__samples]; }")
+    stats = page.evaluate("() => window.__appkitStages.get('stage').stats")
+    payloads = page.evaluate("() => window.__stageSent || null")
+    big = [(t, n) for t, n in ws_frames if click < t <= done and n > 200]  # deltas, not pings/acks
+    start = big[0][0] if big else click
+    painted = [t for t in frames if start <= t <= done]
+    context.close()
+    return {
+        "cold_s": cold,
+        "fps": len(painted) / max(1e-9, done - start),
+        "train_s": done - start,
+        "blank": blank,
+        "samples": samples,
+        "ws_bytes_per_update": statistics.median([n for _, n in big]) if big else 0,
+        "updates": len(big),
+        "stage_bytes": stats["bytes"],
+        "render_ms": stats["renderMs"],
+        "errors": errors,
+        "outside": outside,
+        "payloads": payloads,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--units", type=int, default=5)
+    parser.add_argument("--port", type=int, default=8622)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    print(f"load average before: {os.getloadavg()}")
+    log = Path(tempfile.mkdtemp(prefix="bench_stage_")) / "server.log"
+    proc = start_server(args.port, log)
+    url = f"http://127.0.0.1:{args.port}/?units={args.units}"
+    results = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            warm = browser.new_page()  # the server's first run imports everything: not part of a cold load
+            warm.goto(url)
+            warm.wait_for_function(DRAWN, timeout=60_000)
+            warm.close()
+            for k in range(args.runs):
+                r = one_run(browser, url)
+                results.append(r)
+                print(
+                    f"run {k + 1}: cold {r['cold_s']:.2f} s, {r['fps']:.1f} frames/s over {r['train_s']:.2f} s, "
+                    f"blank {r['blank']}/{r['samples']}, {r['updates']} updates, websocket "
+                    f"{r['ws_bytes_per_update']:.0f} B/update, stage payload {r['stage_bytes']} B (last), "
+                    f"render {r['render_ms']:.1f} ms/frame"
+                    + (f", page errors {r['errors']}" if r["errors"] else "")
+                    + (f", requests leaving 127.0.0.1 {r['outside']}" if r["outside"] else "")
+                )
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    def med(name):
+        return statistics.median(r[name] for r in results)
+
+    print(
+        f"medians of {len(results)} runs, {args.units} units: {med('fps'):.1f} frames/s while training, "
+        f"{med('blank'):.0f} blank frames (of ~{med('samples'):.0f} sampled), "
+        f"{med('ws_bytes_per_update'):.0f} bytes per websocket update, cold load {med('cold_s'):.2f} s"
+    )
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
