@@ -147,9 +147,10 @@ class Run:
 
     def set_budget(self, settings: Settings) -> None:
         """Takes settings that change neither the data, the network nor the learning rate (iterations, speed).
-        A new iteration count is the budget of a run that is not done; lowered to where the run is, it ends it."""
+        A new iteration count is the budget of a run that is not done; lowered to where the run is, it ends it.
+        An unchanged count leaves the budget alone: it may have been raised by more(n)."""
         with self.lock:
-            if self.status in (READY, RUNNING, PAUSED):
+            if self.status in (READY, RUNNING, PAUSED) and settings.iterations != self.settings.iterations:
                 self.target = settings.iterations
                 if not self.remaining and self.iteration:
                     self._account()
