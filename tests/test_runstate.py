@@ -1,6 +1,7 @@
-"""The playground's run state machine (appkit.runstate.Run), without Streamlit: status transitions,
-the learning-rate schedule, divergence, snapshots for replay, and results identical to a plain
-Trainer run, also while another thread pauses, resumes and changes the learning rate."""
+"""The playground's run (appkit.runstate.Run), without Streamlit: one test per cell of the state table in
+runstate.py's docstring, then the properties the table's footnotes promise (Train N more and Step are
+exact, a learning rate is scheduled only once it ran, the run equals a plain Trainer), divergence,
+snapshots for replay, and controls changed from another thread."""
 
 import math
 import random
@@ -12,17 +13,21 @@ import numpy as np
 import pytest
 
 from appkit import runstate
-from appkit.downloads import build_data
-from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING, Run
+from appkit.build import build_data
+from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING, STATES, Run
+from appkit.session import Session
 from appkit.settings import Settings
-from twolayer import Trainer
+from twolayer import Trainer, fit
 
 SMALL = Settings(samples=200, hidden_size=4, iterations=500)  # fast, and not the defaults
+TOO_HIGH = Settings(learning_rate=10.0)  # the default data and network: diverges at iteration 3
+# Done at its 200 iterations; continued, it diverges at iteration 239 (found by search, checked below).
+LATE = replace(SMALL, activation="relu", init="small", learning_rate=5.0, iterations=200)
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
 
 def start(settings: Settings = SMALL) -> Run:
-    return Run.start(settings, build_data(settings))
+    return Run.start(settings, build_data(settings), probe=False)
 
 
 def plain_trainer(settings: Settings, schedule, iteration: int) -> Trainer:
@@ -55,6 +60,7 @@ def assert_same_params(a: dict, b: dict) -> None:
 
 
 def assert_same_run(run: Run, reference: Trainer) -> None:
+    """Bit-identical: every history record and every parameter."""
     assert run.iteration == reference.iteration
     assert run.trainer.history.keys() == reference.history.keys()
     for key, values in reference.history.items():
@@ -64,7 +70,8 @@ def assert_same_run(run: Run, reference: Trainer) -> None:
 
 def assert_consistent(run: Run) -> None:
     """What every reader of a run may rely on, whatever happened to it."""
-    n = run.trainer.iteration
+    n = run.iteration
+    assert run.status in STATES
     assert all(len(values) == n for values in run.trainer.history.values())
     starts = [i for i, _ in run.snapshots]
     assert starts[0] == 0 and all(a < b for a, b in zip(starts, starts[1:], strict=False))
@@ -72,9 +79,178 @@ def assert_consistent(run: Run) -> None:
     assert_same_params(run.snapshots[-1][1], run.trainer.params)
     lr_starts = [i for i, _ in run.lr_schedule]
     assert lr_starts[0] == 0 and all(a < b for a, b in zip(lr_starts, lr_starts[1:], strict=False))
-    assert lr_starts[-1] <= n
-    assert run.lr_schedule[-1][1] == run.trainer.learning_rate == run.settings.learning_rate
-    assert n <= run.settings.iterations or run.status == DONE
+    assert all(begin < n for begin in lr_starts[1:])  # a rate is scheduled only once a step ran with it
+    assert run.trainer.learning_rate == run.settings.learning_rate
+    assert n <= run.target or run.status == DONE  # iterations lowered below the current one end the run
+    assert run.status != READY or n == 0
+    assert run.status != DONE or run.remaining == 0
+    assert run.status not in (RUNNING, PAUSED) or run.remaining > 0
+
+
+def state_of(run: Run) -> dict:
+    """Everything an ignored event must leave as it was."""
+    return {
+        "status": run.status,
+        "iteration": run.iteration,
+        "target": run.target,
+        "params": run.trainer.params,
+        "history": {key: values.copy() for key, values in run.trainer.history.items()},
+        "lr_schedule": list(run.lr_schedule),
+        "learning_rate": run.trainer.learning_rate,
+        "settings": run.settings,
+        "snapshots": [i for i, _ in run.snapshots],
+        "error": run.error,
+    }
+
+
+def assert_unchanged(run: Run, before: dict) -> None:
+    after = state_of(run)
+    for key in ("status", "iteration", "target", "lr_schedule", "learning_rate", "settings", "snapshots", "error"):
+        assert after[key] == before[key], key
+    assert_same_params(after["params"], before["params"])
+    for key, values in before["history"].items():
+        np.testing.assert_array_equal(after["history"][key], values, err_msg=key)
+
+
+# --- the state table ----------------------------------------------------------------------------
+
+EVENTS = ("train", "pause", "step(n)", "tick", "more(n)", "learning rate", "reset")
+IGNORED, NEW = "·", "new"
+TABLE = {  # the docstring's table, as this module tests it
+    READY: ("running", IGNORED, "paused/done/div.", IGNORED, IGNORED, "ready", NEW),
+    RUNNING: (IGNORED, "paused", IGNORED, "running/done/div.", IGNORED, "running", NEW),
+    PAUSED: ("running", IGNORED, "paused/done/div.", IGNORED, IGNORED, "paused", NEW),
+    DONE: (IGNORED, IGNORED, "done/div.", IGNORED, "running", NEW, NEW),
+    DIVERGED: (IGNORED, IGNORED, IGNORED, IGNORED, IGNORED, NEW, NEW),
+}
+OUTCOMES = {"div.": DIVERGED, "running": RUNNING, "paused": PAUSED, "done": DONE, "ready": READY}
+
+
+def docstring_table() -> dict[str, tuple[str, ...]]:
+    lines = runstate.__doc__.splitlines()
+    header = next(line for line in lines if line.strip().startswith("state \\ event"))
+    columns = tuple(cell.strip() for cell in header.split("|")[1:])
+    rows = {}
+    for line in lines:
+        name, *cells = line.split("|")
+        if name.strip() in STATES and cells:
+            rows[name.strip()] = tuple(cell.strip() for cell in cells)
+    return {"columns": columns, **rows}
+
+
+def test_the_docstring_table_is_the_one_tested():
+    table = docstring_table()
+    assert table.pop("columns") == ("train", "pause", "step(n)", "tick", "more(n)", "learning rate", "reset")
+    assert table == TABLE
+
+
+def session_in(state: str, settings: Settings = SMALL) -> tuple[Session, Run]:
+    """A fresh run of `settings` brought into `state` the way the page brings it there: running and paused
+    runs stand at iteration 2, a done run at its budget. A diverged run needs TOO_HIGH (iteration 3)."""
+    session = Session(settings, probe=False)
+    run = session.current_run()
+    if state in (RUNNING, PAUSED):
+        session.train()
+        run.tick(2)
+        if state == PAUSED:
+            session.pause()
+    elif state == DONE:
+        run.step(run.remaining)
+    elif state == DIVERGED:
+        run.step(10)
+    assert run.status == state and session.run is run
+    assert_consistent(run)
+    return session, run
+
+
+def send(session: Session, run: Run, event: str, n: int = 10):
+    """The event, as the page sends it."""
+    if event == "train":
+        session.train()
+    elif event == "pause":
+        session.pause()
+    elif event == "step(n)":
+        session.step(n)
+    elif event == "tick":
+        run.tick(n)
+    elif event == "more(n)":
+        session.more(n)
+    elif event == "learning rate":
+        return run.set_learning_rate(1.0)
+    elif event == "reset":
+        session.reset()
+
+
+# How each outcome of a cell is reached from its state: {outcome: (settings the run has, n)}. Cells not
+# listed have one outcome, reached from a SMALL run with n = 10.
+VARIANTS = {
+    (READY, "step(n)"): {PAUSED: (SMALL, 10), DONE: (SMALL, SMALL.iterations), DIVERGED: (TOO_HIGH, 10)},
+    (PAUSED, "step(n)"): {PAUSED: (SMALL, 10), DONE: (SMALL, SMALL.iterations - 2), DIVERGED: (TOO_HIGH, 10)},
+    (RUNNING, "tick"): {RUNNING: (SMALL, 10), DONE: (SMALL, SMALL.iterations - 2), DIVERGED: (TOO_HIGH, 10)},
+    (DONE, "step(n)"): {DONE: (SMALL, 10), DIVERGED: (LATE, 100)},
+}
+CELLS = [(state, event) for state in STATES for event in EVENTS]
+
+
+@pytest.mark.parametrize(("state", "event"), CELLS, ids=[f"{s}-{e}" for s, e in CELLS])
+def test_state_table_cell(state, event):
+    cell = TABLE[state][EVENTS.index(event)]
+    settings = TOO_HIGH if state == DIVERGED else SMALL
+    if cell == IGNORED:  # its button is disabled; sent anyway, it changes nothing
+        session, run = session_in(state, settings)
+        before = state_of(run)
+        send(session, run, event)
+        assert session.run is run
+        assert_unchanged(run, before)
+    elif cell == NEW and event == "learning rate":  # the run cannot go on with it: the session replaces it
+        session, run = session_in(state, settings)
+        before = state_of(run)
+        assert send(session, run, event) is False
+        assert_unchanged(run, before)
+        assert run.set_learning_rate(run.settings.learning_rate) is True  # the rate it has: nothing to do
+    elif cell == NEW:  # reset: a fresh run of the same settings, ready; the old one stops where it was
+        session, old = session_in(state, settings)
+        iteration = old.iteration
+        send(session, old, event)
+        new = session.run
+        assert new is not old and new.serial == old.serial + (1 if old.iteration else 0)  # no steps: number reused
+        assert new.status == READY and new.iteration == 0 and new.settings == old.settings
+        assert_same_params(new.trainer.params, plain_trainer(settings, [(0, settings.learning_rate)], 0).params)
+        assert old.iteration == iteration and old.status != RUNNING
+    elif event == "learning rate":  # the run goes on with the new rate
+        session, run = session_in(state)
+        schedule = list(run.lr_schedule)
+        assert send(session, run, event) is True
+        assert run.status == OUTCOMES[cell] == state
+        assert run.trainer.learning_rate == run.settings.learning_rate == 1.0
+        assert run.lr_schedule == ([(0, 1.0)] if state == READY else schedule)  # iteration 0: the rate it starts at
+        assert_consistent(run)
+    else:
+        variants = VARIANTS[state, event] if "/" in cell else {OUTCOMES[cell]: (SMALL, 10)}
+        assert sorted(variants) == sorted(OUTCOMES[name] for name in cell.split("/"))  # every outcome is reached
+        for outcome, (settings, n) in variants.items():
+            session, run = session_in(state, settings)
+            iteration = run.iteration
+            send(session, run, event, n)
+            assert session.run is run
+            assert run.status == outcome, (outcome, settings, n)
+            if outcome == DIVERGED:
+                assert run.error and iteration < run.iteration < iteration + n
+            elif event in ("step(n)", "tick"):
+                assert run.iteration == iteration + n  # exactly n steps
+            else:
+                assert run.iteration == iteration  # train and more(n): the next tick trains
+            assert_consistent(run)
+
+
+def test_the_late_divergence_used_above_is_real():
+    """LATE finishes its 200 iterations and only diverges when it goes on (the done → div. outcome)."""
+    run = start(LATE)
+    run.step(LATE.iterations)
+    assert run.status == DONE and run.error is None
+    run.more(1000)
+    run.tick(1000)
+    assert run.status == DIVERGED and run.iteration == 239 and "diverged at iteration 239" in run.error
 
 
 # --- start ----------------------------------------------------------------------------------------
@@ -82,8 +258,8 @@ def assert_consistent(run: Run) -> None:
 
 def test_a_new_run_is_ready_at_iteration_zero():
     run = start()
-    assert run.status == READY and run.iteration == 0 and run.remaining == SMALL.iterations
-    assert run.lr_schedule == [(0, SMALL.learning_rate)] and run.error is None
+    assert run.status == READY and run.iteration == 0 and run.target == run.remaining == SMALL.iterations
+    assert run.lr_schedule == [(0, SMALL.learning_rate)] and run.error is None and run.step_seconds == 0
     assert [i for i, _ in run.snapshots] == [0]
     assert_same_params(run.snapshots[0][1], run.trainer.params)
     assert_consistent(run)
@@ -98,116 +274,140 @@ def test_the_run_uses_the_settings_data_and_network():
     X, Y, X_test, Y_test = build_data(settings)
     np.testing.assert_array_equal(run.data[0], X)
     np.testing.assert_array_equal(run.data[3], Y_test)
-    assert run.trainer.params["W1"].shape == (settings.hidden_size, 2)
     assert (run.trainer.activation, run.trainer.init, run.trainer.l2) == ("relu", "small", 0.01)
     assert_same_params(run.trainer.params, plain_trainer(settings, [(0, 0.3)], 0).params)
 
 
-# --- status transitions -------------------------------------------------------------------------
+# --- Train N more and Step are exact ------------------------------------------------------------
 
 
-def test_train_pause_resume_finish():
-    run = start()
-    run.play()
-    assert run.status == RUNNING
-    run.advance(100)
-    assert run.status == RUNNING and run.iteration == 100 and run.rate > 0
-    run.pause()
-    assert run.status == PAUSED
-    seconds = run.seconds
-    assert seconds > 0
-    run.play()
-    assert run.status == RUNNING
-    run.advance(300)
-    assert run.status == RUNNING and run.iteration == 400
-    run.advance(100)
-    assert run.status == DONE and run.iteration == SMALL.iterations and run.remaining == 0
-    assert run.seconds >= seconds
+def test_more_after_done_equals_one_uninterrupted_run():
+    settings = replace(SMALL, test_share=0.3)
+    run = start(settings)
+    run.train()
+    while run.status == RUNNING:
+        run.tick(37)
+    assert run.status == DONE and run.iteration == 500
+    run.more(500)
+    assert run.status == RUNNING and run.target == 1000 and run.iteration == 500
+    while run.status == RUNNING:
+        run.tick(64)
+    assert run.status == DONE and run.iteration == 1000
+    run.more(1)  # and once more, a single step
+    run.tick(50)
+    assert run.status == DONE and run.iteration == run.target == 1001
+    reference = plain_trainer(settings, [(0, 0.3)], 0)
+    reference.train(1001)  # one call: the uninterrupted run
+    assert_same_run(run, reference)
+    assert run.lr_schedule == [(0, 0.3)]
     assert_consistent(run)
 
 
-def test_step_from_ready_leaves_the_run_paused():
+def test_more_ignores_a_count_below_one():
     run = start()
-    run.advance(25)
-    assert run.status == PAUSED and run.iteration == 25
+    run.step(run.remaining)
+    before = state_of(run)
+    run.more(0)
+    run.more(-5)
+    assert_unchanged(run, before)
+
+
+@pytest.mark.parametrize("state", [READY, PAUSED, DONE])
+def test_step_1_trains_exactly_one_step(state):
+    _, run = session_in(state)
+    iteration, snapshots = run.iteration, len(run.snapshots)
+    run.step(1)
+    assert run.iteration == iteration + 1 and len(run.trainer.history["cost"]) == iteration + 1
+    assert run.snapshots[-1][0] == iteration + 1 and len(run.snapshots) == snapshots + 1
+    assert run.status == (DONE if state == DONE else PAUSED)
+    assert_same_run(run, plain_trainer(SMALL, [(0, 0.3)], iteration + 1))
+
+
+@pytest.mark.parametrize("n", [1, 7, 300])
+def test_step_n_on_a_done_run_raises_the_budget_by_n(n):
+    run = start()
+    run.step(SMALL.iterations)
+    run.step(n)
+    assert run.status == DONE and run.iteration == run.target == SMALL.iterations + n
     assert run.seconds == 0 and run.rate == 0  # a Step is not time spent running
-    run.advance(25)  # Step again while paused
-    assert run.status == PAUSED and run.iteration == 50
-    assert [i for i, _ in run.snapshots] == [0, 25, 50]
+    assert_same_run(run, plain_trainer(SMALL, [(0, 0.3)], SMALL.iterations + n))
 
 
 @pytest.mark.parametrize("steps", [1, 7, 64, 499, 500, 501, 10_000])
-def test_advance_never_goes_past_the_iteration_budget(steps):
+def test_ticks_never_go_past_the_budget(steps):
     run = start()
-    run.play()
+    run.train()
     for _ in range(SMALL.iterations + 1):
         if run.status == DONE:
             break
-        run.advance(steps)
+        run.tick(steps)
         assert run.iteration <= SMALL.iterations
     assert run.status == DONE and run.iteration == SMALL.iterations
-    run.advance(steps)  # a finished run does not move
-    assert run.iteration == SMALL.iterations and run.status == DONE
     assert_consistent(run)
 
 
-def test_buttons_in_the_wrong_state_do_nothing():
+def test_running_time_counts_only_while_running():
     run = start()
-    run.pause()  # Pause before Train
-    assert run.status == READY
-    run.advance(SMALL.iterations)  # a Step that finishes the run
-    assert run.status == DONE
-    run.play()  # Train on a finished run
-    assert run.status == DONE
+    run.step(25)
+    assert run.seconds == 0 and run.rate == 0
+    run.train()
+    run.tick(100)
     run.pause()
-    assert run.status == DONE
-    snapshots = list(run.snapshots)
-    run.advance(10)
-    assert run.iteration == SMALL.iterations and run.snapshots == snapshots
+    assert run.seconds > 0 and run.rate > 0
+    seconds = run.seconds
+    run.step(25)
+    assert run.seconds == seconds
 
 
-def test_raising_the_iterations_after_done_pauses_the_run():
+# --- iterations: the budget ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", [RUNNING, PAUSED])
+def test_lowering_the_iterations_below_the_current_one_finishes_the_run(state):
     run = start()
-    run.play()
-    run.advance(SMALL.iterations)
-    assert run.status == DONE
-    assert run.update_settings(replace(SMALL, iterations=1000)) is None  # no note: nothing to explain
-    assert run.status == PAUSED and run.remaining == 500
-    run.play()
-    run.advance(10_000)
-    assert run.status == DONE and run.iteration == 1000
-    assert_same_run(run, plain_trainer(SMALL, [(0, 0.3)], 1000))
-
-
-@pytest.mark.parametrize("status", [RUNNING, PAUSED])
-def test_lowering_the_iterations_below_the_current_one_finishes_the_run(status):
-    run = start()
-    run.play()
-    run.advance(300)
-    if status == PAUSED:
+    run.train()
+    run.tick(300)
+    if state == PAUSED:
         run.pause()
-    assert run.status == status
-    run.update_settings(replace(SMALL, iterations=200))
+    run.set_budget(replace(SMALL, iterations=200))
     assert run.status == DONE and run.iteration == 300 and run.remaining == 0  # the steps taken stay
-    run.advance(50)
-    run.play()
-    assert run.status == DONE and run.iteration == 300
     assert len(run.trainer.history["cost"]) == 300
+    assert_consistent(run)
 
 
-def test_lowering_the_iterations_to_the_current_one_finishes_the_run():
+def test_iterations_change_the_budget_of_a_ready_run_and_speed_only_the_setting():
     run = start()
-    run.advance(200)
-    run.update_settings(replace(SMALL, iterations=200))
-    assert run.status == DONE
+    run.set_budget(replace(SMALL, iterations=100))
+    assert run.status == READY and run.target == 100
+    run.set_budget(replace(SMALL, iterations=100, speed=50))
+    assert run.status == READY and run.settings.speed == 50 and run.target == 100
 
 
-def test_changing_the_iterations_before_any_step_keeps_the_run_ready():
+def test_iterations_do_not_reopen_a_done_run_train_n_more_does():
     run = start()
-    run.update_settings(replace(SMALL, iterations=100))
-    assert run.status == READY and run.remaining == 100
-    run.update_settings(replace(SMALL, speed=50))
-    assert run.status == READY and run.settings.speed == 50
+    run.step(SMALL.iterations)
+    run.set_budget(replace(SMALL, iterations=1000))
+    assert run.status == DONE and run.target == SMALL.iterations and run.settings.iterations == 1000
+    run.more(run.settings.iterations)  # the button: "Train 1,000 more"
+    assert run.status == RUNNING and run.target == 1500
+
+
+@pytest.mark.parametrize("change", [{"learning_rate": 1.0}, {"speed": 100}, {}])
+def test_settings_that_keep_the_iterations_keep_the_budget_of_train_n_more(change):
+    """A learning rate or speed change during "Train N more" once reset the budget to the iterations
+    setting, which the run had passed: it stopped as done at once."""
+    run = start()
+    run.step(SMALL.iterations)
+    run.more(500)
+    run.tick(100)
+    settings = replace(run.settings, **change)
+    if "learning_rate" in change:
+        assert run.set_learning_rate(settings.learning_rate)
+    run.set_budget(settings)
+    assert run.status == RUNNING and run.target == 1000 and run.iteration == 600
+    run.pause()
+    run.set_budget(settings)
+    assert run.status == PAUSED and run.target == 1000
 
 
 # --- learning-rate schedule ---------------------------------------------------------------------
@@ -215,40 +415,48 @@ def test_changing_the_iterations_before_any_step_keeps_the_run_ready():
 
 def test_a_learning_rate_change_before_the_first_step_replaces_the_schedule():
     run = start()
-    assert run.update_settings(replace(SMALL, learning_rate=1.0)) is None  # nothing ran yet: no note
+    assert run.set_learning_rate(1.0)
     assert run.lr_schedule == [(0, 1.0)] and run.trainer.learning_rate == 1.0
-    run.update_settings(replace(SMALL, learning_rate=0.5))
-    assert run.lr_schedule == [(0, 0.5)]
+    run.set_learning_rate(0.5)
+    assert run.lr_schedule == [(0, 0.5)] and run.learning_rates == "0.5"
 
 
-def test_learning_rate_changes_append_or_replace_schedule_entries():
+def test_a_learning_rate_changed_and_changed_back_while_paused_is_not_scheduled():
     run = start()
-    run.advance(100)
-    note = run.update_settings(replace(SMALL, learning_rate=1.0))
-    assert run.lr_schedule == [(0, 0.3), (100, 1.0)]
-    assert note is not None and "1" in note and "iteration 100" in note
-    note = run.update_settings(replace(SMALL, learning_rate=2.0))  # again at the same iteration: replace
-    assert run.lr_schedule == [(0, 0.3), (100, 2.0)] and "iteration 100" in note
-    assert run.update_settings(replace(SMALL, learning_rate=2.0, speed=20)) is None  # same rate: no change
+    run.step(100)
+    run.set_learning_rate(1.0)
+    assert run.lr_schedule == [(0, 0.3)] and run.learning_rates == "0.3"  # 1.0 has not run
+    run.set_learning_rate(0.3)
+    run.step(50)
+    assert run.lr_schedule == [(0, 0.3)]
+    assert_same_run(run, plain_trainer(SMALL, [(0, 0.3)], 150))
+
+
+def test_a_learning_rate_enters_the_schedule_at_the_iteration_its_first_step_ran():
+    run = start()
+    run.step(100)
+    run.set_learning_rate(1.0)
+    run.set_learning_rate(2.0)  # only the last rate set before a step runs
+    run.step(1)
+    assert run.lr_schedule == [(0, 0.3), (100, 2.0)] and run.learning_rates == "0.3 → 2"
+    run.train()
+    run.set_learning_rate(0.1)  # while running: from the next tick
     assert run.lr_schedule == [(0, 0.3), (100, 2.0)]
-    run.advance(50)
-    run.update_settings(replace(SMALL, learning_rate=0.1))
-    assert run.lr_schedule == [(0, 0.3), (100, 2.0), (150, 0.1)]
-    assert run.trainer.learning_rate == 0.1 and run.status == PAUSED and run.iteration == 150
+    run.tick(49)
+    assert run.lr_schedule == [(0, 0.3), (100, 2.0), (101, 0.1)]
     assert_consistent(run)
+    assert_same_run(run, plain_trainer(SMALL, run.lr_schedule, 150))
 
 
 def test_the_run_equals_a_plain_trainer_with_the_same_schedule():
     settings = replace(SMALL, test_share=0.3, l2=0.003, activation="sigmoid", iterations=1000)
     run = start(settings)
-    run.play()
+    run.train()
     rates = {0: 0.5, 130: 2.0, 131: 1.0, 400: 0.05}
-    i = 0
     for chunk in (1, 129, 1, 100, 169, 250, 1000):
-        if i in rates:
-            run.update_settings(replace(settings, learning_rate=rates[i]))
-        run.advance(chunk)
-        i = run.iteration
+        if run.iteration in rates:
+            run.set_learning_rate(rates[run.iteration])
+        run.tick(chunk)
     assert run.status == DONE and run.iteration == 1000
     assert run.lr_schedule == [(0, 0.5), (130, 2.0), (131, 1.0), (400, 0.05)]
     reference = plain_trainer(settings, run.lr_schedule, 1000)
@@ -262,12 +470,10 @@ def test_the_run_equals_a_plain_trainer_with_the_same_schedule():
 
 def test_the_default_run_equals_the_tutorials_fit():
     """Settings() is the tutorial's run: fit(X, Y, 0.3, 5, 5000) on make_moons(500, noise=.2)."""
-    from twolayer import fit
-
     run = start(Settings())
-    run.play()
+    run.train()
     while run.status == RUNNING:
-        run.advance(Settings().steps_per_update())
+        run.tick(Settings().steps_per_update())
     X, Y, _, _ = build_data(Settings())
     params, costs = fit(X, Y, 0.3, 5, 5000, random_state=0)
     assert run.status == DONE and run.iteration == 5000
@@ -279,40 +485,18 @@ def test_the_default_run_equals_the_tutorials_fit():
 
 
 def test_learning_rate_10_diverges_with_a_clear_message():
-    settings = Settings(learning_rate=10.0)  # the default data and network, as the slider's tip suggests
-    run = start(settings)
-    run.play()
-    run.advance(settings.steps_per_update())
-    assert run.status == DIVERGED
-    assert 0 < run.iteration < settings.iterations
-    assert f"diverged at iteration {run.iteration}" in run.error
-    assert "lower learning rate" in run.error and "10" in run.error
+    run = start(TOO_HIGH)  # the default data and network, as the slider's tip suggests
+    run.train()
+    run.tick(TOO_HIGH.steps_per_update())
+    assert run.status == DIVERGED and run.iteration == 3
+    assert run.error.startswith("Training diverged at iteration 3 with learning rate 10: the cost rose to")
+    assert run.error.endswith("Try a lower learning rate, such as 1.")
     assert_consistent(run)
     assert all(np.isfinite(v).all() for v in run.trainer.params.values())  # the good steps are kept
-    assert run.summary()["status"] == DIVERGED and math.isfinite(run.summary()["train cost"])
-    seconds, snapshots, iteration = run.seconds, list(run.snapshots), run.iteration
-    run.advance(100)  # a further tick or Step is a no-op, and does not raise
-    run.play()
-    run.pause()
-    assert run.status == DIVERGED and run.iteration == iteration and run.snapshots == snapshots
-    assert run.seconds == seconds
-
-
-def test_the_diverged_steps_equal_a_plain_trainer():
-    settings = Settings(learning_rate=10.0)
-    run = start(settings)
-    run.advance(250)
-    reference = plain_trainer(settings, [(0, 10.0)], run.iteration)
-    assert_same_run(run, reference)
-
-
-def test_a_learning_rate_change_after_divergence_does_not_promise_to_continue():
-    run = start(Settings(learning_rate=10.0))
-    run.advance(250)
-    assert run.status == DIVERGED
-    note = run.update_settings(Settings(learning_rate=0.3))
-    run.advance(250)
-    assert run.status != DIVERGED or note is None or "continues" not in note
+    summary = run.summary()
+    assert summary["status"] == DIVERGED and math.isfinite(summary["train cost"])
+    assert_same_run(run, plain_trainer(TOO_HIGH, [(0, 10.0)], 3))
+    assert run.lr_schedule == [(0, 10.0)]
 
 
 # --- snapshots ----------------------------------------------------------------------------------
@@ -324,7 +508,7 @@ def test_snapshots_are_thinned_and_keep_first_and_last():
     reference = plain_trainer(settings, [(0, 0.3)], 0)
     params_at = {0: reference.params}
     for _ in range(1000):
-        run.advance(1)
+        run.step(1)
         reference.train(1)
         params_at[reference.iteration] = reference.params
         assert len(run.snapshots) <= runstate.MAX_SNAPSHOTS
@@ -342,16 +526,23 @@ def test_snapshots_are_spread_evenly_over_a_run_of_small_steps():
     settings = replace(SMALL, samples=50, hidden_size=2, iterations=1000)
     run = start(settings)
     for _ in range(1000):  # speed 1 step/update, or 1000 Steps
-        run.advance(1)
+        run.step(1)
     gaps = np.diff([i for i, _ in run.snapshots])[:-1]  # the last gap is wherever the run stopped
     assert gaps.max() <= 2 * gaps.min()
 
 
+def test_one_update_stores_one_snapshot_however_many_chunks_it_trains():
+    run = start(replace(SMALL, iterations=5000))
+    run.step(3000)  # many chunks of CHUNK_SECONDS
+    run.step(1000)
+    assert [i for i, _ in run.snapshots] == [0, 3000, 4000]
+
+
 def test_snapshots_are_copies_that_later_steps_do_not_change():
     run = start()
-    run.advance(10)
+    run.step(10)
     kept = {name: value.copy() for name, value in run.snapshots[-1][1].items()}
-    run.advance(10)
+    run.step(10)
     assert_same_params(run.snapshots[1][1], kept)
     assert not np.array_equal(run.snapshots[2][1]["W1"], kept["W1"])
 
@@ -359,7 +550,7 @@ def test_snapshots_are_copies_that_later_steps_do_not_change():
 def test_snapshot_at_returns_the_closest_stored_snapshot():
     run = start()
     for _ in range(3):
-        run.advance(10)
+        run.step(10)
     assert [i for i, _ in run.snapshots] == [0, 10, 20, 30]
     for wanted, expected in [(0, 0), (4, 0), (6, 10), (14, 10), (16, 20), (30, 30), (-5, 0), (10**6, 30)]:
         iteration, params = run.snapshot_at(wanted)
@@ -368,15 +559,41 @@ def test_snapshot_at_returns_the_closest_stored_snapshot():
     assert run.snapshot_at(15)[0] in (10, 20)  # a tie may go either way
 
 
+# --- tick sizing (no wall clock: the step time is set) -------------------------------------------
+
+
+def test_auto_speed_fits_a_tick_into_its_time_budget_and_a_chosen_speed_is_kept():
+    settings = Settings(samples=5000, hidden_size=64, iterations=50_000)
+    run = Run.start(settings, build_data(settings), probe=False)
+    assert run.step_seconds == 0 and run.tick_steps(0.15) == settings.steps_per_update() == 3125  # not timed
+    run.step_seconds = 0.001  # as a probe or the last chunk would measure it
+    assert run.tick_steps(0.15) == 150
+    run.step_seconds = 10.0
+    assert run.tick_steps(0.15) == 1  # never zero
+    run.step_seconds = 1e-6
+    assert run.tick_steps(0.15) == 3125  # never more than the setting's share of the run
+    fixed = Run.start(replace(settings, speed=500), run.data, probe=False)
+    fixed.step_seconds = 1.0
+    assert fixed.tick_steps(0.15) == 500  # a speed the user chose is kept
+
+
+def test_the_probe_times_a_copy_and_leaves_the_run_ready():
+    run = Run.start(SMALL, build_data(SMALL), probe=True)
+    assert run.step_seconds > 0 and run.iteration == 0 and run.status == READY
+    assert_same_params(run.trainer.params, start().trainer.params)
+
+
 # --- threads --------------------------------------------------------------------------------------
 
 
-def test_controls_changed_from_another_thread_keep_the_run_consistent():
+def test_controls_changed_from_another_thread_keep_the_run_exact():
     """Streamlit runs a tick and a widget callback on different threads: Run's lock must keep every
-    change whole. One thread trains in ticks; another pauses, resumes and changes the learning rate."""
+    change whole. One thread trains in ticks; another pauses, resumes and changes the learning rate.
+    The schedule then names each rate at the very iteration it first ran, so a plain Trainer driven by
+    it gives the same run. (Consistency under interruptions: test_hostile_input.py.)"""
     settings = replace(SMALL, samples=100, hidden_size=3, iterations=50_000)
     run = start(settings)
-    run.play()
+    run.train()
     stop = threading.Event()
     errors: list[BaseException] = []
     rates = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
@@ -385,7 +602,7 @@ def test_controls_changed_from_another_thread_keep_the_run_consistent():
         chooser = random.Random(1)
         try:
             while not stop.is_set() and run.status != DONE:
-                run.advance(chooser.randint(1, 40))
+                run.tick(chooser.randint(1, 40))
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
 
@@ -397,9 +614,9 @@ def test_controls_changed_from_another_thread_keep_the_run_consistent():
                 if action < 0.3:
                     run.pause()
                 elif action < 0.6:
-                    run.play()
+                    run.train()
                 else:
-                    run.update_settings(replace(settings, learning_rate=chooser.choice(rates)))
+                    run.set_learning_rate(chooser.choice(rates))
                 if chooser.random() < 0.5:
                     time.sleep(chooser.random() * 1e-4)
         except BaseException as error:  # noqa: BLE001
@@ -414,21 +631,7 @@ def test_controls_changed_from_another_thread_keep_the_run_consistent():
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads)
     assert errors == []
-    assert run.status in (RUNNING, PAUSED, DONE) and run.iteration > 0
+    assert run.iteration > 0
     assert len(run.lr_schedule) > 2  # the learning rate did change while training
     assert_consistent(run)
-    # The schedule recorded each change at the very iteration it took effect.
     assert_same_run(run, plain_trainer(settings, run.lr_schedule, run.iteration))
-
-
-def test_auto_speed_keeps_ticks_short_on_big_networks():
-    settings = Settings(samples=5000, hidden_size=64, iterations=50_000)
-    run = Run.start(settings, build_data(settings))
-    assert run.step_seconds > 0 and run.tick_steps(0.15) < settings.steps_per_update() == 3125  # timed at start
-    run.play()
-    run.advance(50)
-    assert run.step_seconds > 0
-    assert run.tick_steps(0.15) == max(1, int(0.15 / run.step_seconds)) < 3125
-    fixed = Run.start(replace(settings, speed=500), run.data)
-    fixed.step_seconds = 1.0
-    assert fixed.tick_steps(0.15) == 500  # a speed the user chose is kept
