@@ -60,6 +60,7 @@ class Run:
     seconds: float = 0.0  # time spent running
     serial: int = 0  # the run's number in its session (#1, #2, ...)
     data_id: tuple = ()  # what the data was built from (settings, and the upload's digest)
+    upload: object = None  # the build.Upload the data came from, if any: records name it, whatever is uploaded later
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _since: tuple | None = field(default=None, repr=False)  # (time, iteration) when running resumed
     _stride: int = field(default=0, repr=False)  # smallest gap kept between snapshots after thinning

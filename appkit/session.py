@@ -93,8 +93,8 @@ class Session:
         """Settings from the sidebar. Data or network changes start a fresh run; a learning rate continues
         a run that can go on and starts afresh after Done or a divergence; the rest changes the budget."""
         run = self.current_run()
-        if settings == self.settings and settings == run.settings:
-            return run
+        if settings == self.settings and settings == run.settings and data_id(settings, self.upload) == run.data_id:
+            return run  # (the data_id: a new upload, with the dataset already "upload", is new data)
         old = run.settings
         self.error = None
         if data_id(settings, self.upload) != run.data_id or settings.model_key() != old.model_key():
@@ -176,7 +176,7 @@ class Session:
         """Every recorded run, and the current one if it has steps (with its latest numbers), by number."""
         logged = dict(self.records)
         if self.run is not None and self.run.iteration:
-            logged[self.run.serial] = records.record(self.run, self.upload)
+            logged[self.run.serial] = records.record(self.run, self.run.upload)
         return [logged[k] for k in sorted(logged)]
 
     def describe_data(self) -> str:
@@ -203,7 +203,9 @@ class Session:
             return None
         if self.run is None or self.run.iteration:  # a run that never stepped is not shown: its number is reused
             self._serial += 1
-        return Run.start(settings, data, serial=self._serial, data_id=wanted, probe=self.probe)
+        run = Run.start(settings, data, serial=self._serial, data_id=wanted, probe=self.probe)
+        run.upload = self.upload if settings.dataset == UPLOAD else None
+        return run
 
     def _replace(self, settings: Settings, note: str | None) -> bool:
         """Retires the current run (recorded, kept as a ghost) and starts a fresh one of `settings`.
@@ -224,7 +226,7 @@ class Session:
 
     def _record(self, run: Run) -> None:
         if run.iteration:
-            logged = self.records | {run.serial: records.record(run, self.upload)}
+            logged = self.records | {run.serial: records.record(run, run.upload)}
             self.records = {k: logged[k] for k in sorted(logged)[-records.MAX_RECORDS :]}
 
 
