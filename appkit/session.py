@@ -96,7 +96,7 @@ class Session:
         if settings == self.settings and settings == run.settings and data_id(settings, self.upload) == run.data_id:
             return run  # (the data_id: a new upload, with the dataset already "upload", is new data)
         old = run.settings
-        self.error = None
+        self.error = self.note = None
         if data_id(settings, self.upload) != run.data_id or settings.model_key() != old.model_key():
             what = "New data" if data_id(settings, self.upload) != run.data_id else "New network"
             change = describe_change(old, settings) or "a new upload"

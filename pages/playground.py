@@ -120,9 +120,8 @@ def main() -> None:
             st.warning(warning, icon=":material/link:")
         if s.error:
             st.error(s.error, icon=":material/error:")
-        if note := s.note:
-            s.note = None
-            st.info(note, icon=":material/info:")
+        if s.note:  # until the next change
+            st.info(s.note, icon=":material/info:")
     run_controls(s, present)
     run_every = None
     if run.status == RUNNING:  # the tick timer, set afresh by every full run
