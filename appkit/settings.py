@@ -104,7 +104,10 @@ class Field:
             if type(value) is not str or value not in self.choices:
                 raise ValueError(f"{self.name} must be {self.allowed()}; got {value!r:.40}")
             return value
-        number = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+        try:
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+        except OverflowError:  # an int too large for a float (10**400): outside every range
+            number = False
         if not number or (self.kind is int and value != int(value)):
             raise ValueError(f"{self.name} must be {self.allowed()}; got {value!r:.40}")
         value = self.kind(value)
