@@ -14,10 +14,10 @@ from dataclasses import dataclass, fields, replace
 from twolayer.activations import ACTIVATIONS
 from twolayer.data import DATASETS, MAX_NOISE, MAX_TEST_SHARE
 from twolayer.network import INITIALISATIONS
+from twolayer.validation import MAX_SEED  # one bound for every seed, the engine's
 
 UPLOAD = "upload"  # the dataset name for the user's own CSV (the Your data page)
 AUTO_UPDATES = 16  # "auto" speed: a run takes about this many chart updates (>= 10 frames, <= 4 s)
-MAX_SEED = 2**32 - 1  # what make_dataset and Trainer accept
 MAX_URL_WARNINGS = 5  # more bad URL parameters are summed up in one line
 MAX_URL_TEXT = 200  # a URL value longer than this is refused before it is parsed
 

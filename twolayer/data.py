@@ -31,6 +31,8 @@ import re
 import numpy as np
 from sklearn.datasets import make_circles, make_moons
 
+from . import validation as v
+
 DATASETS = ("moons", "circles", "xor", "gaussian", "spiral")
 MIN_SAMPLES, MAX_SAMPLES = 10, 20_000  # n_samples for make_dataset
 MAX_NOISE = 0.5
@@ -48,17 +50,6 @@ Source = str | bytes | os.PathLike | io.IOBase  # CSV text, its bytes, a path, o
 # Argument checks
 
 
-def _check_random_state(random_state: RandomState) -> None:
-    if random_state is None or isinstance(random_state, np.random.Generator):
-        return
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool) and 0 <= random_state < 2**32:
-        return
-    raise ValueError(
-        "random_state must be None, an integer in [0, 2**32 - 1] or a numpy.random.Generator; "
-        f"got {_show(random_state)}"
-    )
-
-
 def _rng(random_state: RandomState) -> np.random.Generator:
     # default_rng(Generator) returns that generator, so a caller's generator advances.
     return np.random.default_rng(random_state)
@@ -70,14 +61,6 @@ def _sklearn_seed(random_state: RandomState) -> int:
     if isinstance(random_state, numbers.Integral):
         return int(random_state)
     return int(_rng(random_state).integers(2**32))
-
-
-def _check_number(name: str, value: object, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number in [{low}, {high}]; got {_show(value)}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be in [{low}, {high}]; got {value}")
-    return float(value)
 
 
 def _check_shapes(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,8 +120,8 @@ def make_dataset(
     if not (integer and MIN_SAMPLES <= n_samples <= MAX_SAMPLES):
         raise ValueError(f"n_samples must be an integer in [{MIN_SAMPLES}, {MAX_SAMPLES}]; got {_show(n_samples)}")
     n_samples = int(n_samples)
-    noise = _check_number("noise", noise, 0.0, MAX_NOISE)
-    _check_random_state(random_state)
+    noise = v.check_number("noise", noise, low=0.0, high=MAX_NOISE)
+    v.check_random_state(random_state)
 
     if name == "moons":
         X, y = make_moons(n_samples, noise=noise, random_state=_sklearn_seed(random_state))
@@ -166,8 +149,8 @@ def train_test_split(
     test arrays.
     """
     X, y = _check_shapes(X, y)
-    test_share = _check_number("test_share", test_share, 0.0, MAX_TEST_SHARE)
-    _check_random_state(random_state)
+    test_share = v.check_number("test_share", test_share, low=0.0, high=MAX_TEST_SHARE)
+    v.check_random_state(random_state)
     rng = _rng(random_state)
 
     test = np.zeros(len(y), dtype=bool)

@@ -9,6 +9,8 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .network import INITIALISATIONS
 
+MAX_SEED = 2**32 - 1  # scikit-learn's generators take seeds below 2**32; one bound for every seed
+
 
 def check_number(name: str, value, *, low: float, high: float = math.inf, low_open: bool = False) -> float:
     """A real, finite number in [low, high] (or (low, high] with low_open)."""
@@ -57,10 +59,13 @@ def check_l2(value) -> float:
 
 
 def check_random_state(value):
+    """None, a seed in [0, MAX_SEED], or a numpy Generator (which the caller's code then advances)."""
     if value is None or isinstance(value, np.random.Generator):
         return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"random_state must be None, a non-negative integer or a numpy Generator; got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value <= MAX_SEED:
+        raise ValueError(
+            f"random_state must be None, an integer in [0, 2**32 - 1] or a numpy.random.Generator; got {value!r:.40}"
+        )
     return int(value)
 
 
