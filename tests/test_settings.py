@@ -1,21 +1,59 @@
-"""The playground's settings and their URL form: round trips, and hostile URLs."""
+"""The declared settings (appkit.settings.FIELDS) and their URL form, driven by the table itself: every
+field's default, bounds and round trip; what twolayer accepts at each field's extremes; hostile URLs
+(hypothesis); the warnings a URL gives."""
 
-from dataclasses import fields
+import math
+import re
+from dataclasses import fields, replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from appkit.settings import (
-    CHOICES,
+    BY_NAME,
+    BY_URL,
     DEFAULTS,
-    NUMERIC_RANGES,
-    URL_NAMES,
+    FIELDS,
+    MAX_SEED,
+    MAX_URL_TEXT,
+    MAX_URL_WARNINGS,
+    OTHER_URL_NAMES,
+    UPLOAD,
     Settings,
+    check,
     describe_change,
     from_query,
+    short_label,
     to_query,
+    url_table,
+    url_text,
 )
+from twolayer import Trainer
+from twolayer.data import DATASETS, MAX_NOISE, MAX_SAMPLES, MAX_TEST_SHARE, MIN_SAMPLES, make_dataset, train_test_split
+
+MAX_WARNING = 250  # characters: a warning is one short sentence
+FIELD_IDS = [f.name for f in FIELDS]
+
+
+def values_of(f) -> list:
+    """What a field allows, at its edges: every choice, or low, a middle value and high."""
+    if f.choices:
+        return list(f.choices)
+    middle = f.kind(round((f.low + f.high) / 2 / f.step) * f.step)
+    return [f.kind(f.low), middle, f.kind(f.high)]
+
+
+def outside(f) -> list:
+    """Values just outside what the field allows."""
+    if f.kind is str:
+        return ["Moons", "", f"{f.choices[0]} "]
+    if f.choices:
+        return [min(f.choices) - 1, max(f.choices) * 2, (f.choices[0] + f.choices[1]) / 2]
+    return [f.low - f.step, f.high + f.step] + ([f.low + 0.5] if f.kind is int else [])
+
+
+# --- the table ----------------------------------------------------------------------------------
 
 
 def test_defaults_are_the_tutorials_run():
@@ -25,70 +63,295 @@ def test_defaults_are_the_tutorials_run():
     assert to_query(DEFAULTS) == {}
 
 
-def test_every_setting_has_a_url_name():
-    assert sorted(URL_NAMES.values()) == sorted(f.name for f in fields(Settings))
+def test_every_setting_is_declared_once_with_its_own_url_name():
+    assert [f.name for f in FIELDS] == [f.name for f in fields(Settings)]
+    assert len(BY_URL) == len(FIELDS) and not set(BY_URL) & set(OTHER_URL_NAMES)
+    for f in FIELDS:
+        assert f.label and f.help and f.group in ("Data", "Network", "Advanced")
+        assert f.widget in ("select", "radio", "stops", "slider", "number")
+        assert bool(f.choices) != (f.widget in ("slider", "number")), f.name
+        assert f.kind in (int, float, str) and type(f.default) is f.kind, f.name
+
+
+@pytest.mark.parametrize("f", FIELDS, ids=FIELD_IDS)
+def test_every_allowed_value_passes_its_check(f):
+    assert f.check(f.default) == f.default
+    for value in values_of(f):
+        checked = f.check(value)
+        assert checked == value and type(checked) is f.kind
+
+
+@pytest.mark.parametrize("f", FIELDS, ids=FIELD_IDS)
+def test_values_outside_a_field_are_refused_naming_it(f):
+    for value in [*outside(f), None, True, math.nan, math.inf, 10**400, "1" if f.kind is not str else 1]:
+        with pytest.raises(ValueError, match=re.escape(f"{f.name} must be {f.allowed()}; got ")):
+            f.check(value)
+        with pytest.raises(ValueError, match=f"^{f.name} must be "):
+            check(replace(DEFAULTS, **{f.name: value}))
+
+
+@pytest.mark.parametrize("f", FIELDS, ids=FIELD_IDS)
+def test_every_allowed_value_survives_the_url(f):
+    for value in values_of(f):
+        chosen = replace(DEFAULTS, **{f.name: value})
+        query = to_query(chosen)
+        assert query == ({} if value == f.default else {f.url: url_text(value)})
+        parsed, warnings = from_query(query)
+        assert parsed == chosen and warnings == [], (f.name, value)
+
+
+@pytest.mark.parametrize("f", FIELDS, ids=FIELD_IDS)
+def test_values_outside_a_field_in_a_url_warn_and_fall_back_to_the_default(f):
+    for value in outside(f):
+        raw = url_text(value)
+        if raw.strip() in f.choices:
+            continue  # a URL value is read stripped: "moons " is moons
+        parsed, warnings = from_query({f.url: raw})
+        assert parsed == DEFAULTS, (f.name, raw)
+        assert len(warnings) == 1 and warnings[0].startswith(f"URL parameter {f.url}="), warnings
+        assert warnings[0].endswith(f"; using the default {f.show(f.default)}.")
 
 
 def test_a_full_url_round_trips():
     chosen = Settings("spiral", 0.35, 1200, 3.0, 17, 20_000, 0.25, "relu", "small", 0.03, 42, 7, 50)
     query = to_query(chosen)
     assert query["data"] == "spiral" and query["lr"] == "3" and query["iters"] == "20000"
-    parsed, warnings = from_query(query)
-    assert parsed == chosen and warnings == []
+    assert from_query(query) == (chosen, [])
+
+
+def test_a_large_seed_is_written_in_full():
+    """to_query once wrote integers with :g: a seed of 1234567 became '1.23457e+06', then 1234570."""
+    assert to_query(Settings(data_seed=1_234_567, init_seed=MAX_SEED)) == {"dseed": "1234567", "iseed": "4294967295"}
 
 
 @pytest.mark.parametrize(
-    "query, field, message",
+    ("query", "field", "message"),
     [
         ({"lr": "banana"}, "learning_rate", "is not a number"),
-        ({"lr": "0.25"}, "learning_rate", "must be one of"),
-        ({"lr": "nan"}, "learning_rate", "finite"),
-        ({"hidden": "0"}, "hidden_size", "between 1 and 64"),
-        ({"hidden": "1e9"}, "hidden_size", "between 1 and 64"),
-        ({"hidden": "2.5"}, "hidden_size", "whole number"),
-        ({"n": "-5"}, "samples", "between 50 and 5000"),
-        ({"noise": "inf"}, "noise", "finite"),
-        ({"data": "<script>alert(1)</script>"}, "dataset", "must be one of"),
-        ({"act": "softmax"}, "activation", "must be one of"),
-        ({"iters": "123"}, "iterations", "must be one of"),
-        ({"test": "0.95"}, "test_share", "between 0 and 0.9"),
+        ({"lr": "0.25"}, "learning_rate", "must be one of 0.001,"),
+        ({"lr": "nan"}, "learning_rate", "is not a finite number"),
+        ({"hidden": "0"}, "hidden_size", "must be between 1 and 64"),
+        ({"hidden": "1e9"}, "hidden_size", "must be between 1 and 64"),
+        ({"hidden": "2.5"}, "hidden_size", "must be a whole number"),
+        ({"n": "-5"}, "samples", "must be between 50 and 5000"),
+        ({"noise": "inf"}, "noise", "is not a finite number"),
+        ({"data": "<script>alert(1)</script>"}, "dataset", "must be one of moons,"),
+        ({"act": "softmax"}, "activation", "must be one of tanh, relu, sigmoid"),
+        ({"iters": "123"}, "iterations", "must be one of 100,"),
+        ({"test": "0.95"}, "test_share", "must be between 0 and 0.9"),
+        ({"dseed": "4294967296"}, "data_seed", "must be between 0 and 4294967295"),
     ],
 )
-def test_bad_values_warn_and_fall_back_to_the_default(query, field, message):
+def test_bad_url_values_say_why(query, field, message):
     parsed, warnings = from_query(query)
     assert getattr(parsed, field) == getattr(DEFAULTS, field)
     assert len(warnings) == 1 and message in warnings[0] and "using the default" in warnings[0]
 
 
-def test_unknown_names_are_reported_and_repeated_names_take_the_last_value():
-    parsed, warnings = from_query({"hidden": ["3", "8"], "bogus": "1"})
-    assert parsed.hidden_size == 8
-    assert warnings == ["Ignored the unknown URL parameter `'bogus'`."]
+def test_floats_snap_to_the_sliders_step():
+    parsed, warnings = from_query({"noise": "0.2000000001", "test": "0.26"})
+    assert (parsed.noise, parsed.test_share) == (0.2, 0.25) and warnings == []
 
 
-def test_long_values_are_cut_short_in_warnings():
-    _, warnings = from_query({"lr": "9" * 500})
-    assert len(warnings[0]) < 300
+# --- what twolayer accepts: one bound per field, everywhere ------------------------------------------
 
 
-def test_noise_snaps_to_the_slider_step():
-    parsed, warnings = from_query({"noise": "0.2000000001"})
-    assert parsed.noise == 0.2 and warnings == []
+def test_the_bounds_are_twolayers():
+    assert set(BY_NAME["dataset"].choices) == {*DATASETS, UPLOAD}
+    assert BY_NAME["samples"].low >= MIN_SAMPLES and BY_NAME["samples"].high <= MAX_SAMPLES
+    assert BY_NAME["noise"].high == MAX_NOISE and BY_NAME["test_share"].high == MAX_TEST_SHARE
+    assert BY_NAME["data_seed"].high == BY_NAME["init_seed"].high == MAX_SEED == 2**32 - 1
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from([*URL_NAMES, "x", "present"]), st.text(max_size=60) | st.lists(st.text())))
-def test_any_query_gives_valid_settings_or_warnings_never_an_exception(query):
+def engine_run(s: Settings) -> Trainer:
+    """The settings through twolayer itself, as the app and the reproducing script call it."""
+    X, y = make_dataset(s.dataset, s.samples, s.noise, random_state=s.data_seed)
+    X_train, y_train, X_test, y_test = train_test_split(X, y, s.test_share, random_state=s.data_seed)
+    test = {"X_test": X_test.T, "Y_test": y_test.reshape(1, -1)} if len(y_test) else {}
+    trainer = Trainer(
+        X_train.T,
+        y_train.reshape(1, -1),
+        s.hidden_size,
+        s.learning_rate,
+        activation=s.activation,
+        init=s.init,
+        l2=s.l2,
+        random_state=s.init_seed,
+        **test,
+    )
+    trainer.train(1)
+    return trainer
+
+
+@pytest.mark.parametrize("f", [f for f in FIELDS if f.name not in ("dataset", "iterations", "speed")], ids=str)
+def test_twolayer_accepts_every_value_a_field_allows(f):
+    for value in values_of(f):
+        engine_run(replace(DEFAULTS, **{f.name: value}))
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_twolayer_accepts_the_smallest_and_largest_data_with_the_largest_test_share(dataset):
+    for samples in (BY_NAME["samples"].low, BY_NAME["samples"].high):
+        trainer = engine_run(
+            Settings(dataset=dataset, samples=samples, noise=MAX_NOISE, test_share=MAX_TEST_SHARE, data_seed=MAX_SEED)
+        )
+        assert trainer.has_test
+
+
+# --- hostile URLs ---------------------------------------------------------------------------------
+
+ODD_TEXT = [
+    "", " ", "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e400", "-1e400", "1e-400", "0x10", "0b1", "1_000",
+    "٥٠٠", "５", " 0.3 ", "0.30000000000000004", "+5", "-0", "5.", ".5", "5e0", "\x00", "None", "True", "[]",
+    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](https://example.com)", ":red[x]", "'; --",
+    "%00", "\u202etxt.exe", "\n", "\r\n5", "9" * 400, "1" + "0" * 199, "upload", "tanh\x00", "moons ", "`x`",
+]  # fmt: skip
+VALID_TEXT = sorted({url_text(v) for f in FIELDS for v in values_of(f)} | {"2147483647", "1234567", "0.45"})
+url_values = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(ODD_TEXT),
+    st.sampled_from(VALID_TEXT),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(10**500), max_value=10**500).map(str),
+)
+url_names = st.one_of(st.sampled_from(sorted(BY_URL)), st.sampled_from(sorted(OTHER_URL_NAMES)), st.text(max_size=20))
+queries = st.dictionaries(url_names, url_values | st.lists(url_values, max_size=3), max_size=8)
+
+
+def assert_valid_settings(s: Settings) -> None:
+    """Every field holds a value of its type that its check and its widget accept."""
+    for f in FIELDS:
+        value = getattr(s, f.name)
+        assert type(value) is f.kind and f.check(value) == value, (f.name, value)
+        if f.kind is float and not f.choices:  # snapped to the slider's step
+            assert abs(value / f.step - round(value / f.step)) < 1e-9, (f.name, value)
+
+
+def assert_short_warning(warning) -> None:
+    assert isinstance(warning, str) and 0 < len(warning) <= MAX_WARNING, warning
+    assert warning.isprintable(), f"control characters in {warning!r}"  # repr() escaped the user's text
+
+
+def last(raw):
+    return (raw[-1] if raw else "") if isinstance(raw, list) else raw
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(queries)
+@example({"n": "51", "hidden": "64", "iters": "50000", "dseed": "4294967295"})
+@example({"lr": ["0.3", "nan"], "noise": "0.2000000001", "": "", "data": "upload"})
+@example({name: "1e400" for name in BY_URL})
+@example({name: "9" * (MAX_URL_TEXT + 1) for name in BY_URL})
+def test_any_url_gives_valid_settings_and_short_warnings_never_an_exception(query):
     parsed, warnings = from_query(query)
-    for field, allowed in CHOICES.items():
-        assert getattr(parsed, field) in allowed
-    for field, (low, high, _) in NUMERIC_RANGES.items():
-        assert low <= getattr(parsed, field) <= high
-    assert all(isinstance(w, str) for w in warnings)
+    assert_valid_settings(parsed)
+    for warning in warnings:
+        assert_short_warning(warning)
+    unknown = [name for name in query if name not in BY_URL and name not in OTHER_URL_NAMES]
+    repeated = [name for name, raw in query.items() if name in BY_URL and isinstance(raw, list) and len(raw) > 1]
+    rejected, accepted = [], []
+    for name in set(query) & set(BY_URL):
+        try:
+            BY_URL[name].parse(str(last(query[name])).strip())
+        except ValueError:
+            rejected.append(name)
+        else:
+            accepted.append(name)
+    problems = len(unknown) + len(repeated) + len(rejected)
+    assert len(warnings) == min(problems, MAX_URL_WARNINGS)
+    if problems > MAX_URL_WARNINGS:
+        rest = problems - MAX_URL_WARNINGS + 1
+        assert warnings[-1] == f"… and {rest} more URL parameters that could not be used."
+    for name in rejected:  # an unusable value falls back to the default
+        assert getattr(parsed, BY_URL[name].name) == BY_URL[name].default, name
+    for name in accepted:  # a usable one is the value in the URL (snapped to a float slider's step)
+        f, raw = BY_URL[name], str(last(query[name])).strip()
+        value = getattr(parsed, f.name)
+        if f.kind is str:
+            assert raw == value
+        else:
+            assert math.isclose(float(raw), value, rel_tol=1e-9, abs_tol=f.step / 2 + 1e-9), (name, raw, value)
     assert from_query(to_query(parsed)) == (parsed, [])
 
 
-def test_describe_change_names_what_differs():
-    new = Settings(learning_rate=1.0, hidden_size=8)
+def allowed_values(f) -> st.SearchStrategy:
+    """Any value the field's widget can hold."""
+    if f.choices:
+        return st.sampled_from(f.choices)
+    if f.kind is int:
+        return st.integers(f.low, f.high)
+    return st.integers(0, round(f.high / f.step)).map(lambda k: round(k * f.step, 10))
+
+
+valid_settings = st.builds(Settings, **{f.name: allowed_values(f) for f in FIELDS})
+
+
+@settings(max_examples=200, deadline=None)
+@given(valid_settings)
+def test_every_valid_setting_survives_the_url_the_app_writes(chosen):
+    assert from_query(to_query(chosen)) == (chosen, [])
+
+
+def test_warnings_are_capped():
+    query = {f"bogus{i}": "1" for i in range(MAX_URL_WARNINGS + 3)}
+    _, warnings = from_query(query)
+    assert len(warnings) == MAX_URL_WARNINGS
+    assert warnings[:-1] == [f"Ignored the unknown URL parameter `'bogus{i}'`." for i in range(MAX_URL_WARNINGS - 1)]
+    assert warnings[-1] == "… and 4 more URL parameters that could not be used."
+    _, warnings = from_query({f"bogus{i}": "1" for i in range(MAX_URL_WARNINGS)})
+    assert len(warnings) == MAX_URL_WARNINGS and warnings[-1] == "Ignored the unknown URL parameter `'bogus4'`."
+
+
+def test_a_repeated_name_warns_and_takes_the_last_value():
+    parsed, warnings = from_query({"hidden": ["3", "8"], "present": ["1", "1"]})
+    assert parsed.hidden_size == 8
+    assert warnings == ["URL parameter `'hidden'` is given 2 times; using the last."]
+
+
+def test_over_long_values_are_refused_before_parsing_and_cut_short_in_warnings():
+    long = "0." + "0" * MAX_URL_TEXT + "3"  # a valid number, but too long to be one a person typed
+    parsed, warnings = from_query({"lr": long, "data": "m" * 10_000})
+    assert parsed == DEFAULTS
+    assert [w.split(" is too long")[0][:24] for w in warnings] == [
+        "URL parameter lr=`'0.000",
+        "URL parameter data=`'mmm",
+    ]
+    assert all(len(w) < 150 for w in warnings)
+    assert from_query({"lr": "0.3" + " " * (MAX_URL_TEXT - 3)}) == (DEFAULTS, [])  # at the limit: read
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("`", "``'`'``"),  # fenced with more backticks than inside
+        ("[x](https://example.com)", "`'[x](https://example.com)'`"),  # a code span, never a link
+        ("a\nb\x00", "`'a\\nb\\x00'`"),  # control characters escaped
+        ("x" * 100, "`'" + "x" * 38 + "…`"),  # 40 characters
+    ],
+)
+def test_unknown_names_are_quoted_as_code(name, shown):
+    _, warnings = from_query({name: "1"})
+    assert warnings == [f"Ignored the unknown URL parameter {shown}."]
+
+
+# --- describing settings ------------------------------------------------------------------------------
+
+
+def test_describe_change_names_what_differs_but_the_speed():
+    new = Settings(learning_rate=1.0, hidden_size=8, speed=50)
     assert describe_change(DEFAULTS, new) == "lr 0.3 → 1, hidden 5 → 8"
-    assert describe_change(DEFAULTS, DEFAULTS) == ""
+    assert describe_change(DEFAULTS, DEFAULTS) == describe_change(DEFAULTS, Settings(speed=5)) == ""
+
+
+def test_short_label_names_the_first_difference():
+    assert short_label(Settings(learning_rate=10.0, hidden_size=3), DEFAULTS) == "lr 10"
+    assert short_label(Settings(data_seed=1_234_567), DEFAULTS) == "dseed 1234567"
+    assert short_label(Settings(speed=5), DEFAULTS) == short_label(DEFAULTS, DEFAULTS) == "same settings"
+
+
+def test_the_url_table_has_a_row_per_parameter():
+    rows = url_table().splitlines()
+    assert rows[:2] == ["| parameter | setting | allowed | default |", "|---|---|---|---|"]
+    assert [row.split("`")[1] for row in rows[2:]] == [f.url for f in FIELDS] + list(OTHER_URL_NAMES)
+    assert "| `n` | Samples | a whole number from 50 to 5000 | 500 |" in rows
+    assert "| `dseed` | Data seed | a whole number from 0 to 4294967295 | 0 |" in rows
