@@ -1,5 +1,5 @@
-"""Downloads: parameters JSON and history CSV read back exactly; the generated script, run on its own,
-prints the very costs of the same run trained here; every bad argument is refused."""
+"""The exports (appkit.exports): parameters JSON and history CSV read back exactly; the generated script,
+run on its own, prints the very numbers of the same run trained by the app; every bad argument is refused."""
 
 import ast
 import io
@@ -16,43 +16,27 @@ from subprocess import PIPE
 import numpy as np
 import pytest
 
-from appkit.downloads import (
-    build_data,
-    build_trainer,
-    history_csv,
-    load_params_json,
-    params_json,
-    reproduce_script,
-)
+from appkit.build import Upload, build_data
+from appkit.exports import history_csv, load_params_json, params_json, reproduce_script
+from appkit.runstate import Run
 from appkit.settings import Settings
 from twolayer import Trainer, compute_cost
-from twolayer.data import load_csv, make_dataset, to_csv
+from twolayer.data import make_dataset, to_csv
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SMALL = Settings(samples=200, hidden_size=4)  # fast, and not the defaults
 
 
-def train_in_process(settings, schedule, iteration, uploaded=None):
-    """The app's run: build_data, the Trainer with the app's arguments, one chunk per learning rate."""
-    X_tr, Y_tr, X_te, Y_te = build_data(settings, uploaded)
-    trainer = Trainer(
-        X_tr,
-        Y_tr,
-        settings.hidden_size,
-        schedule[0][1],
-        activation=settings.activation,
-        init=settings.init,
-        l2=settings.l2,
-        random_state=settings.init_seed,
-        X_test=X_te,
-        Y_test=Y_te,
-    )
+def train_in_process(settings, schedule, iteration, upload=None) -> Trainer:
+    """The app's run: its Run, with the learning rate set and Step pressed as the schedule says."""
+    settings = replace(settings, learning_rate=schedule[0][1])
+    run = Run.start(settings, build_data(settings, upload), probe=False)
     starts = [start for start, _ in schedule] + [iteration]
     for (start, rate), end in zip(schedule, starts[1:], strict=True):
-        trainer.learning_rate = rate
-        if end > start:  # a rate set at the run's last iteration has not run yet
-            trainer.train(end - start)
-    return trainer
+        assert run.set_learning_rate(rate) and run.iteration == start
+        run.step(end - start)  # a rate set at the run's last iteration has not run yet: step(0) does nothing
+    assert run.iteration == iteration and run.error is None
+    return run.trainer
 
 
 def printed(stdout: str) -> dict[str, str]:
@@ -81,28 +65,6 @@ def imported_modules(source: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             modules.add(node.module)
     return modules
-
-
-# ---------------------------------------------------------------------------------------------
-# build_data and build_trainer
-
-
-def test_build_data_shapes_and_split():
-    X, Y, Xt, Yt = build_data(SMALL)
-    assert X.shape == (2, 200) and Y.shape == (1, 200) and Xt is None and Yt is None
-    assert X.dtype == Y.dtype == np.float64
-    X, Y, Xt, Yt = build_data(replace(SMALL, test_share=0.3))
-    assert X.shape == (2, 140) and Y.shape == (1, 140) and Xt.shape == (2, 60) and Yt.shape == (1, 60)
-    Xs, ys = make_dataset("moons", 200, 0.2, random_state=0)
-    assert sorted(map(tuple, np.hstack([X, Xt]).T)) == sorted(map(tuple, Xs))  # a split of the generated set
-
-
-def test_build_trainer_is_the_apps_trainer():
-    data = build_data(replace(SMALL, test_share=0.3))
-    a = build_trainer(replace(SMALL, test_share=0.3), data, 0.5)
-    b = train_in_process(replace(SMALL, test_share=0.3), [(0, 0.5)], 20)
-    a.train(20)
-    assert all(np.array_equal(a.history[k], b.history[k]) for k in b.history) and set(a.history) == set(b.history)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,8 +210,10 @@ def test_history_csv_refuses_bad_input(history, message):
 # ---------------------------------------------------------------------------------------------
 # The reproduce script
 
-UPLOAD = make_dataset("spiral", 150, 0.1, random_state=3)  # what a user uploads: X (m, 2), y (m,)
-UPLOAD_SETTINGS = replace(SMALL, dataset="xor", test_share=0.2, activation="relu", l2=0.03, data_seed=9, init_seed=4)
+UPLOADED_CSV = to_csv(*make_dataset("spiral", 150, 0.1, random_state=3))  # what a user uploads
+UPLOAD_SETTINGS = Settings(
+    dataset="upload", hidden_size=4, test_share=0.2, activation="relu", l2=0.03, data_seed=9, init_seed=4
+)
 
 CASES = {  # name: (settings, lr_schedule, iteration, uploaded CSV name)
     "defaults": (Settings(), [(0, 0.3)], 300, None),
@@ -267,7 +231,7 @@ def script_outputs(tmp_path_factory) -> dict[str, dict[str, str]]:
     for name, (settings, schedule, iteration, csv_name) in CASES.items():
         folder = tmp_path_factory.mktemp("script")
         if csv_name:
-            (folder / csv_name).write_text(to_csv(*UPLOAD))
+            (folder / csv_name).write_text(UPLOADED_CSV)
         (folder / "reproduce.py").write_text(reproduce_script(settings, schedule, iteration, csv_name))
         running[name] = subprocess.Popen(
             [sys.executable, "reproduce.py"], cwd=folder, env=env, stdout=PIPE, stderr=PIPE, text=True
@@ -281,10 +245,10 @@ def script_outputs(tmp_path_factory) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_script_prints_the_costs_of_the_same_run_trained_here(case, script_outputs):
+def test_script_prints_the_apps_numbers_to_the_last_digit(case, script_outputs):
     settings, schedule, iteration, csv_name = CASES[case]
-    uploaded = load_csv(to_csv(*UPLOAD)) if csv_name else None
-    expected = expected_output(train_in_process(settings, schedule, iteration, uploaded))
+    upload = Upload.read(UPLOADED_CSV.encode(), csv_name) if csv_name else None
+    expected = expected_output(train_in_process(settings, schedule, iteration, upload))
     assert script_outputs[case] == expected  # reprs: the very same floats
     test_keys = {"test cost", "test accuracy"} if settings.test_share else set()
     assert set(expected) == {"iterations", "train cost", "train accuracy"} | test_keys
@@ -347,30 +311,21 @@ class Sneaky(str):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"dataset": "moons'); import os; ('"}, "settings.dataset must be one of"),
-        ({"dataset": Sneaky("moons")}, "settings.dataset must be one of"),
-        ({"activation": "softmax"}, "settings.activation"),
-        ({"init": 3}, "settings.init"),
-        ({"noise": math.nan}, "settings.noise"),
-        ({"noise": "0.2"}, "settings.noise"),
-        ({"l2": -1.0}, "settings.l2"),
-        ({"learning_rate": 0.0}, "settings.learning_rate"),
-        ({"samples": 2.5}, "settings.samples"),
-        ({"hidden_size": True}, "settings.hidden_size"),
-        ({"data_seed": -1}, "settings.data_seed"),
-        ({"test_share": 0.95}, "settings.test_share"),
+        ({"dataset": "moons'); import os; ('"}, "dataset must be one of"),
+        ({"dataset": Sneaky("moons")}, "dataset must be one of"),  # its repr would escape the string literal
+        ({"activation": "tanh'), exec('1"}, "activation must be one of"),
+        ({"noise": "0.2"}, "noise must be a number"),
+        ({"hidden_size": True}, "hidden_size must be a whole number"),
+        ({"learning_rate": math.nan}, "learning_rate must be one of"),
     ],
 )
-def test_every_function_refuses_bad_settings(changes, message):
+def test_only_checked_settings_reach_a_script_or_a_file(changes, message):
+    """What the exports write comes through settings.check (its bounds: test_settings.py)."""
     settings = replace(Settings(), **changes)
-    calls = [
-        lambda: build_data(settings),
-        lambda: params_json(settings, {}, 0, [(0, 0.3)]),
-        lambda: reproduce_script(settings, [(0, 0.3)], 10),
-    ]
-    for call in calls:
-        with pytest.raises(ValueError, match=message):
-            call()
+    with pytest.raises(ValueError, match=message):
+        params_json(settings, {}, 0, [(0, 0.3)])
+    with pytest.raises(ValueError, match=message):
+        reproduce_script(settings, [(0, 0.3)], 10)
 
 
 def test_settings_must_be_settings():
@@ -423,12 +378,3 @@ def test_bad_schedules_and_iterations_are_refused(schedule, iteration, message):
 def test_unsafe_csv_names_are_refused(name):
     with pytest.raises(ValueError, match="uploaded_csv_name"):
         reproduce_script(Settings(), [(0, 0.3)], 10, uploaded_csv_name=name)
-
-
-def test_build_data_refuses_bad_uploads():
-    with pytest.raises(ValueError, match="pair"):
-        build_data(Settings(), uploaded=np.zeros((10, 3)))
-    with pytest.raises(ValueError, match="shape"):
-        build_data(Settings(), uploaded=(np.zeros((10, 3)), np.zeros(10)))
-    with pytest.raises(ValueError, match="four arrays"):
-        build_trainer(Settings(), build_data(SMALL)[:2], 0.3)
