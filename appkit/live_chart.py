@@ -130,7 +130,11 @@ async function draw(div) {
     }
     // `responsive` follows the window only; this also follows the container (sidebar, columns).
     if (!div._resizer) {
-      div._resizer = new ResizeObserver(() => Plotly.Plots.resize(div));
+      // Only a displayed chart can be resized: on a page switch the div leaves the screen first, and
+      // Plotly rejects (an uncaught error in the console) for a div that is not displayed.
+      div._resizer = new ResizeObserver(() => {
+        if (div.isConnected && div.getClientRects().length) Plotly.Plots.resize(div).catch(() => {});
+      });
       div._resizer.observe(div);
     }
   } catch (error) {
