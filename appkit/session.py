@@ -124,10 +124,11 @@ class Session:
         """Opens `settings` in a fresh run and trains it (a scene, or a cell of the Sweep)."""
         self.widgets_stale = True
         if self._replace(settings, note):
-            self.train()
+            self.warnings = []
+            self.run.train()
 
     def train(self) -> None:
-        self.warnings = []  # read by now
+        self.warnings, self.note = [], None  # read by now
         self.current_run().train()
 
     def pause(self) -> None:

@@ -29,7 +29,7 @@ def scene_row(s: session.Session) -> None:
 
 def run_controls(s: session.Session, present: bool) -> None:
     run = s.current_run()
-    play, step, one, reset, clear, status = st.columns([1.2, 1, 0.8, 1, 1.1, 3.6], vertical_alignment="center")
+    play, step, one, reset, clear, status = st.columns([1.6, 1, 0.6, 1, 1.1, 3.4], vertical_alignment="center")
     if run.status == RUNNING:
         play.button("Pause", key="pause", icon=":material/pause:", on_click=s.pause, width="stretch")
     elif run.status == DONE:
