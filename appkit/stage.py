@@ -81,6 +81,11 @@ export default function (c) {
   const n = new DataView(u8.buffer, u8.byteOffset, 4).getUint32(0, true);
   const head = JSON.parse(new TextDecoder().decode(u8.subarray(4, 4 + n)));
   head.n = n;
+  const plotly = head.s && head.s.plotly;  // start fetching plotly.js now, alongside stage.js
+  if (plotly && !window.Plotly && !document.querySelector(`link[href="${plotly}"]`)) {
+    const link = Object.assign(document.createElement("link"), { rel: "preload", as: "script", href: plotly });
+    document.head.appendChild(link);
+  }
   if (!mods.has(head.m)) mods.set(head.m, import(new URL(head.m, location.href).href));
   const mod = mods.get(head.m);
   mod.then((m) => m.render(c, head, u8)).catch((e) => { mods.delete(head.m); console.warn("stage:", e); });

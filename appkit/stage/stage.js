@@ -13,6 +13,15 @@ const version = new URL(import.meta.url).search;
 const nm = await import(new URL(`./netmath.js${version}`, import.meta.url).href);
 
 const stages = (window.__appkitStages ??= new Map()); // key -> Stage (survives element remounts)
+
+// Streamlit fades an element while a rerun that will replace it is running (a long training tick);
+// the stage is live throughout, so it stays opaque.
+if (!document.getElementById("appkit-stage-style")) {
+  const style = document.createElement("style");
+  style.id = "appkit-stage-style";
+  style.textContent = '.stElementContainer[data-stale="true"]:has(.appkit-stage) { opacity: 1 !important; }';
+  document.head.appendChild(style);
+}
 const statics = (window.__appkitStageStatics ??= new Map()); // revision -> static data
 const MAX_STATICS = 16;
 
@@ -171,8 +180,10 @@ class Stage {
     }
     this.receive(head, arrays);
     this.schedule();
+    this.stats.firstUpdate ??= performance.now();
     const Plotly = await loadPlotly(s.plotly);
     if (this.plotted !== this.static) await this.plot(Plotly);
+    this.stats.plotted ??= performance.now();
   }
 
   receive(head, arrays) {
@@ -234,11 +245,23 @@ class Stage {
   // ---- playback -------------------------------------------------------------------------------
 
   schedule() {
-    if (this.scheduled || !this.root.isConnected) return;
+    if (this.scheduled || this.destroyed) return;
     this.scheduled = true;
+    if (!this.root.isConnected) {
+      // Streamlit is re-creating the element (it moves the stage into the new one): try again soon.
+      setTimeout(() => {
+        this.scheduled = false;
+        this.schedule();
+      }, 100);
+      return;
+    }
     requestAnimationFrame((now) => {
       this.scheduled = false;
-      this.frame(now);
+      try {
+        this.frame(now);
+      } catch (error) {
+        console.warn("stage: frame failed", error); // keep the loop alive; the next update redraws
+      }
     });
   }
 
@@ -350,7 +373,10 @@ class Stage {
     this.layoutPanels();
     this.theme = theme(this.root);
     const Plotly = window.__appkitStagePlotly;
-    if (Plotly && this.plotted) Plotly.Plots.resize(this.gd);
+    // Plotly rejects a resize of a div that is not displayed (a detached or hidden element).
+    if (Plotly && this.plotted && this.gd.isConnected && this.gd.offsetParent) {
+      Promise.resolve(Plotly.Plots.resize(this.gd)).catch(() => {});
+    }
     this.markView();
   }
 
@@ -640,7 +666,7 @@ class Stage {
       { x: xIn, y: cy + Math.max(6, inSize * 0.4), s: inSize, label: "x2" },
     ];
     const output = { x: xOut, y: cy - out / 2, s: out };
-    return { W, H, h, inputs, hidden, output, s, top, big, maxLink: Math.max(1.5, Math.min(9, s * 0.2)) };
+    return { W, H, h, inputs, hidden, output, s, gap, top, big, maxLink: Math.max(1.5, Math.min(9, s * 0.2)) };
   }
 
   linkPath(a, b) {
@@ -822,7 +848,7 @@ class Stage {
     ctx.textBaseline = "bottom";
     ctx.fillText("P(class 1)", L.output.x + L.output.s / 2, L.output.y - 4);
     ctx.textAlign = "left";
-    if (h && L.s >= 26) {
+    if (h && L.s >= 26 && L.gap >= (big ? 15 : 11)) {
       ctx.font = font(big ? 14 : 10);
       ctx.textBaseline = "top";
       ctx.textAlign = "center";
@@ -919,6 +945,7 @@ class Stage {
   }
 
   destroy() {
+    this.destroyed = true;
     this.resizer.disconnect();
     clearTimeout(this.restTimer);
     window.__appkitStagePlotly?.purge(this.gd);
