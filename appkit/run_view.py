@@ -29,9 +29,11 @@ def metrics_row(run: Run, upto: int) -> None:
     history = run.trainer.history
     last = lambda key: f"{history[key][upto - 1]:.4f}" if key in history and upto else "—"  # noqa: E731
     percent = lambda key: f"{100 * history[key][upto - 1]:.1f} %" if key in history and upto else "—"  # noqa: E731
+    costs = run.costs(upto)
+    stopped = len(costs) > upto  # diverged: the cost that stopped the run, as the alert says
     cells = st.columns(6)
     cells[0].metric(f"Iteration (of {run.target:,})", f"{upto:,}")
-    cells[1].metric("Train cost", last("cost"))
+    cells[1].metric("Train cost (at the stop)" if stopped else "Train cost", f"{costs[-1]:.4f}" if len(costs) else "—")
     cells[2].metric("Test cost", last("test_cost"))
     cells[3].metric("Train accuracy", percent("accuracy"))
     cells[4].metric("Test accuracy", percent("test_accuracy"))
@@ -58,6 +60,7 @@ def replay(run: Run) -> tuple[int, dict]:
 def charts(run: Run, iteration: int, params: dict, ghosts: list, big: bool) -> None:
     X, Y, X_test, Y_test = run.data
     history = {key: values[:iteration] for key, values in run.trainer.history.items()}
+    history["cost"] = run.costs(iteration)  # with the cost that stopped a diverged run
     X_rows, y = X.T, Y[0].astype(int)
     X_test_rows = None if X_test is None else X_test.T
     y_test = None if Y_test is None else Y_test[0].astype(int)

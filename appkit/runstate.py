@@ -55,6 +55,7 @@ class Run:
     lr_schedule: list = field(default_factory=list)  # [(first iteration, learning rate)] of rates that ran
     snapshots: list = field(default_factory=list)  # [(iteration, params)], iteration ascending
     error: str | None = None
+    diverged_cost: float | None = None  # the cost that stopped a diverged run, after its last step
     rate: float = 0.0  # steps per second while running, wall clock
     step_seconds: float = 0.0  # compute time of one step, as last measured
     seconds: float = 0.0  # time spent running
@@ -175,15 +176,15 @@ class Run:
                 allowed = (RUNNING,) if live else (READY, PAUSED, DONE)
                 if self.status not in allowed or status not in (None, self.status) or not self.remaining:
                     return  # finished, diverged, or paused / resumed by another thread since the last chunk
-                n = min(chunk, steps, self.remaining)
-                self._schedule_rate()
+                n, first = min(chunk, steps, self.remaining), self.iteration
                 started = time.perf_counter()
                 try:
                     self.trainer.train(n)
                 except TrainingDiverged as diverged:
                     self._account()
-                    self.error, self.status = str(diverged), DIVERGED
+                    self.error, self.diverged_cost, self.status = str(diverged), diverged.cost, DIVERGED
                 finally:
+                    self._schedule_rate(first)
                     self._settle(replace_last=status is not None)
                 status, elapsed = self.status, time.perf_counter() - started
                 (server_load.ticked if status == RUNNING else server_load.stopped)(self)
@@ -191,11 +192,12 @@ class Run:
             self.step_seconds = elapsed / n
             chunk = max(1, min(4 * n, int(n * CHUNK_SECONDS / max(elapsed, 1e-9))))
 
-    def _schedule_rate(self) -> None:
-        """Enters the trainer's learning rate in the schedule as the next steps are about to run with it."""
+    def _schedule_rate(self, first: int) -> None:
+        """Enters the trainer's learning rate in the schedule at `first` once steps from there ran with it
+        (not before: an update interrupted before its first step must not leave a rate that never ran)."""
         rate = self.trainer.learning_rate
-        if self.lr_schedule[-1][1] != rate:
-            self.lr_schedule = [*self.lr_schedule, (self.iteration, rate)]
+        if self.iteration > first and self.lr_schedule[-1][1] != rate:
+            self.lr_schedule = [*self.lr_schedule, (first, rate)]
 
     def _settle(self, replace_last: bool = False) -> None:
         """Brings snapshot, rate and status in line with the trainer after an update."""
@@ -241,6 +243,14 @@ class Run:
         self.snapshots = snapshots
 
     # --- reading --------------------------------------------------------------------------------
+
+    def costs(self, upto: int) -> np.ndarray:
+        """The train cost before each of the first `upto` steps, and, when the run diverged and `upto` is its
+        end, the cost that stopped it: what the chart draws and the metric shows."""
+        costs = self.trainer.history["cost"][:upto]
+        if self.diverged_cost is not None and upto == self.iteration:
+            costs = np.append(costs, self.diverged_cost)
+        return costs
 
     def snapshot_at(self, iteration: int) -> tuple[int, dict]:
         """The stored snapshot closest to `iteration`."""

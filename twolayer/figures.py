@@ -238,11 +238,14 @@ def cost_figure(
                 )
             )
     costs = [c for c in [history.get("cost"), history.get("test_cost"), *(g for _, g in ghosts)] if c is not None]
-    if y_max is None:  # fixed at the starting costs; raised only when a test cost climbs past them
+    if y_max is None:  # fixed at the starting costs; raised when this run's cost climbs past them (divergence)
         firsts = [float(c[0]) for c in costs if len(c)]
         y_max = 1.1 * max(firsts) if firsts else 1.0
-        if len(history.get("test_cost", ())):
-            y_max = max(y_max, 1.05 * float(np.nanmax(history["test_cost"])))
+        for key in ("cost", "test_cost"):
+            finite = np.asarray(history.get(key, ()), dtype=float)
+            finite = finite[np.isfinite(finite)]
+            if len(finite):
+                y_max = max(y_max, 1.05 * float(finite.max()))
     layout = _layout(
         height,
         big,

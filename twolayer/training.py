@@ -19,8 +19,10 @@ HISTORY_KEYS = ("cost", "accuracy", "test_cost", "test_accuracy")
 class TrainingDiverged(ArithmeticError):
     """Raised when the cost or the parameters blow up; says where and what to try instead."""
 
-    def __init__(self, iteration: int, learning_rate: float, reason: str):
-        self.iteration, self.learning_rate, self.reason = iteration, learning_rate, reason
+    def __init__(self, iteration: int, learning_rate: float, reason: str, cost: float | None = None):
+        # `cost` is the finite cost that tripped the check, at the parameters after `iteration` updates
+        # (the history stops before it); None when the cost or the parameters became non-finite.
+        self.iteration, self.learning_rate, self.reason, self.cost = iteration, learning_rate, reason, cost
         super().__init__(
             f"Training diverged at iteration {iteration} with learning rate {learning_rate:g}: {reason}. "
             f"Try a lower learning rate, such as {learning_rate / 10:g}."
@@ -145,10 +147,11 @@ class Trainer:
                 reason = "the cost became infinite or NaN"
             else:
                 reason = (
-                    f"the cost rose to {self._bad_cost:.3g}, more than {self.divergence_ratio:g} times "
+                    f"the cost rose to {self._bad_cost:.4f}, more than {self.divergence_ratio:g} times "
                     f"its starting value {self._start_cost:.3g}"
                 )
-            self.diverged = TrainingDiverged(self.iteration, self.learning_rate, reason)
+            cost = self._bad_cost if self._bad_cost is not None and math.isfinite(self._bad_cost) else None
+            self.diverged = TrainingDiverged(self.iteration, self.learning_rate, reason, cost)
             raise self.diverged
         return self.snapshot()
 
