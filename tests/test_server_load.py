@@ -5,8 +5,8 @@ import gc
 import pytest
 
 from appkit import server_load
-from appkit.downloads import build_data
-from appkit.runstate import RUNNING, Run
+from appkit.build import build_data
+from appkit.runstate import DONE, RUNNING, Run
 from appkit.settings import Settings
 
 
@@ -58,12 +58,19 @@ def test_stopped_and_stale_and_vanished_runs_do_not_count(monkeypatch):
 
 def test_a_run_registers_while_it_trains_and_leaves_when_paused_or_done():
     settings = Settings(iterations=100, speed=10)
-    run = Run.start(settings, build_data(settings))
-    run.play()
-    run.advance(10)
+    run = Run.start(settings, build_data(settings), probe=False)
+    run.train()
+    run.tick(10)
     assert run.status == RUNNING and server_load.training_sessions() == 1
     run.pause()
     assert server_load.training_sessions() == 0
-    run.play()
-    run.advance(100)
-    assert run.status != RUNNING and server_load.training_sessions() == 0
+    run.train()
+    run.tick(100)
+    assert run.status == DONE and server_load.training_sessions() == 0
+    run.more(100)
+    run.tick(10)
+    assert server_load.training_sessions() == 1  # Train N more trains again
+    run.step(5)  # ignored while running
+    run.pause()
+    run.step(5)  # a Step is not a training session
+    assert server_load.training_sessions() == 0
