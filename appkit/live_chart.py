@@ -4,44 +4,38 @@
 zoom). `live_chart` mounts one `<div>` per key and redraws it with `Plotly.react`, so the DOM node,
 the user's zoom and the modebar state survive every update.
 
-plotly.js (4.8 MB) is not committed and not fetched from a CDN: the `plotly` package ships it, and a
-`components.v1.declare_component` with a `path` makes Streamlit serve that folder over HTTP at
-`/component/appkit.live_chart.plotlyjs/`. The browser fetches it once per page load (HTTP-cached);
+plotly.js is the vendored cartesian bundle in appkit/stage/ (1.5 MB, pinned by checksum; see assets.py),
+served by Streamlit itself and never fetched from a CDN. The page loads it once, shared with the stage;
 each update sends only the figure.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import plotly
 import plotly.graph_objects as go
 import streamlit as st
-import streamlit.components.v1 as components_v1
 from plotly.utils import PlotlyJSONEncoder
 
-_PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"  # holds plotly.min.js
+from .assets import PLOTLY_FILE, asset_url, css_height
+
 _CONFIG = {"responsive": True, "displaylogo": False}  # modebar kept: users zoom
 
 # Runs once per page for plotly.js, then once per update. The <div> made on the first call persists
 # because the element's identity is its key; `Plotly.react` diffs against what that div shows.
 _JS = """
-const loads = (window.__appkitPlotlyLoads ??= new Map());
-
+// One plotly.js for the page, shared with appkit/stage (the same vendored bundle and the same promise).
 function loadPlotly(url) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!loads.has(url)) {
-    loads.set(url, new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = url;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { loads.delete(url); reject(new Error(`live_chart: cannot load ${url}`)); };
-      document.head.appendChild(script);
-    }));
-  }
-  return loads.get(url);
+  window.__appkitPlotly ??= new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = url;
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => { window.__appkitPlotly = null; reject(new Error(`live_chart: cannot load ${url}`)); };
+    document.head.appendChild(script);
+  });
+  return window.__appkitPlotly;
 }
 
 // Streamlit's default Plotly template ("streamlit") holds placeholder colours #000001-#000040 that
@@ -93,7 +87,7 @@ export default async function ({ data, parentElement }) {
     parentElement.appendChild(div);  // moves a remounted chart's div here
     charts.set(msg.key, div);
   }
-  div.style.height = `${msg.height}px`;
+  div.style.height = typeof msg.height === "number" ? `${msg.height}px` : msg.height;  // px, or CSS
   // Streamlit also calls this for a call overtaken by a newer update, so act only once the div is gone.
   // Purge only a chart that stays gone: a remounted one is moved into its new element first.
   const cleanup = () => setTimeout(() => {
@@ -159,11 +153,7 @@ _component = st.components.v2.component("appkit.live_chart", js=_JS, isolate_sty
 
 
 def _plotly_js_url() -> str:
-    # Registering is idempotent and cheap; doing it on every call keeps it on the current runtime.
-    assets = components_v1.declare_component("plotlyjs", path=str(_PLOTLY_DIR))
-    base = st.get_option("server.baseUrlPath").strip("/")
-    prefix = f"/{base}" if base else ""
-    return f"{prefix}/component/{assets.name}/plotly.min.js?v={plotly.__version__}"
+    return asset_url(PLOTLY_FILE)  # the vendored cartesian bundle (1.5 MB): what the stage loads too
 
 
 def figure_json(figure: go.Figure | dict[str, Any]) -> str:
@@ -182,7 +172,7 @@ def figure_json(figure: go.Figure | dict[str, Any]) -> str:
     return json.dumps(spec, cls=PlotlyJSONEncoder, separators=(",", ":"))
 
 
-def live_chart(figure: go.Figure | dict[str, Any], *, key: str, height: int = 450) -> None:
+def live_chart(figure: go.Figure | dict[str, Any], *, key: str, height: int | str = 450) -> None:
     """Show `figure` at full container width and `height` px; later calls with the same `key` redraw it in place.
 
     Call it once per run for each key, e.g. inside `@st.fragment(run_every=...)`. Set
@@ -190,8 +180,10 @@ def live_chart(figure: go.Figure | dict[str, Any], *, key: str, height: int = 45
     """
     if not key or not isinstance(key, str):
         raise ValueError(f"live_chart needs a non-empty str key, got {key!r}")
-    if not isinstance(height, int) or height <= 0:
-        raise ValueError(f"live_chart height must be a positive int (pixels), got {height!r}")
+    try:
+        height = css_height(height)
+    except ValueError as error:
+        raise ValueError(f"live_chart {error}") from None
     head = json.dumps({"plotly_url": _plotly_js_url(), "config": _CONFIG, "height": height, "key": key})
     payload = f'{head[:-1]},"figure":{figure_json(figure)}}}'
-    _component(key=key, data=payload.encode(), height=height)
+    _component(key=key, data=payload.encode())

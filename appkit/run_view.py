@@ -1,16 +1,22 @@
 """What the Playground shows of a run: its status, metrics, charts, replay slider and downloads."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import streamlit as st
 
-from twolayer.figures import boundary_figure, cost_figure, plot_range
+from twolayer.figures import cost_figure, plot_range
 
 from . import exports
 from .live_chart import live_chart
 from .runstate import DIVERGED, DONE, PAUSED, READY, RUNNING, Run
 from .settings import UPLOAD
+from .stage import stage
 
-CHART_HEIGHT, BIG_CHART_HEIGHT = 440, 520
+# Chart heights follow the viewport (CSS): what is left below the controls and metrics, within bounds. The
+# boundary takes the whole height on the right; the network and the cost curve share it on the left.
+FULL_HEIGHT = "max(340px, min(1400px, calc(100vh - 320px)))"
+HALF_HEIGHT = "max(160px, min(690px, calc(50vh - 168px)))"
 
 
 def status_text(run: Run, present: bool) -> str:
@@ -57,7 +63,9 @@ def replay(run: Run) -> tuple[int, dict]:
     return iteration, params
 
 
-def charts(run: Run, iteration: int, params: dict, ghosts: list, big: bool) -> None:
+def charts(run: Run, iteration: int, params: dict, ghosts: list, big: bool, interval: float = 0.1) -> None:
+    """The cost curve on the left; on the right the stage: the network and the decision boundary, drawn in
+    the browser from the parameters (and, while training, from the states the tick trained through)."""
     X, Y, X_test, Y_test = run.data
     history = {key: values[:iteration] for key, values in run.trainer.history.items()}
     history["cost"] = run.costs(iteration)  # with the cost that stopped a diverged run
@@ -67,19 +75,19 @@ def charts(run: Run, iteration: int, params: dict, ghosts: list, big: bool) -> N
     axes = plot_range(X_rows if X_test is None else np.vstack([X_rows, X_test_rows]))
     revision = "-".join(map(str, run.data_id))  # new data resets the zoom, updates keep it
     marker = iteration if iteration < run.iteration else None
-    height = BIG_CHART_HEIGHT if big else CHART_HEIGHT
-    left, right = st.columns(2)
+    frames = run.take_frames() if iteration == run.iteration else []
+    played = [SimpleNamespace(iteration=i, params=p) for i, p in frames if i < iteration]
+    args = (params, run.settings.activation, X_rows, y, X_test_rows, y_test, axes)
+    live = dict(snapshots=played, iteration=iteration, big=big, interval=interval)
+    left, right = st.columns([2, 3])
     with left:
+        stage("network", *args, **live, height=HALF_HEIGHT, views=("network",))
         figure = cost_figure(
-            history, iterations=run.target, ghosts=ghosts, marker=marker, height=height, big=big, revision=revision
+            history, iterations=run.target, ghosts=ghosts, marker=marker, height=None, big=big, revision=revision
         )
-        live_chart(figure, key="cost_chart", height=height)
+        live_chart(figure, key="cost_chart", height=HALF_HEIGHT)
     with right:
-        figure = boundary_figure(
-            params, run.settings.activation, X_rows, y, X_test_rows, y_test, axes=axes, height=height, big=big,
-            revision=revision,
-        )  # fmt: skip
-        live_chart(figure, key="boundary_chart", height=height)
+        stage("boundary", *args, **live, height=FULL_HEIGHT, views=("boundary",))
 
 
 def downloads(run: Run) -> None:

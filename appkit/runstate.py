@@ -40,6 +40,8 @@ from .settings import Settings
 PROBE_STEPS = 3  # steps timed when a run starts, to size the first tick of the auto speed
 CHUNK_SECONDS = 0.05  # the longest a training update holds the run's lock at a time
 MAX_SNAPSHOTS = 400  # replay keeps at most this many parameter snapshots (thinned evenly)
+FRAMES_PER_TICK = 8  # states a live tick keeps for the stage to play between chart updates
+MAX_FRAMES = 32  # frames not yet drawn (a slow browser): only the newest are kept
 
 READY, RUNNING, PAUSED, DONE, DIVERGED = "ready", "running", "paused", "done", "diverged"
 STATES = (READY, RUNNING, PAUSED, DONE, DIVERGED)
@@ -54,6 +56,7 @@ class Run:
     status: str = READY
     lr_schedule: list = field(default_factory=list)  # [(first iteration, learning rate)] of rates that ran
     snapshots: list = field(default_factory=list)  # [(iteration, params)], iteration ascending
+    frames: list = field(default_factory=list)  # [(iteration, params)] trained live since last drawn
     error: str | None = None
     diverged_cost: float | None = None  # the cost that stopped a diverged run, after its last step
     rate: float = 0.0  # steps per second while running, wall clock
@@ -171,12 +174,13 @@ class Run:
         call: each chunk replaces the one the previous chunk stored.
         """
         chunk, status = 8, None
+        frame = -(-steps // FRAMES_PER_TICK) if live else steps  # a live tick keeps FRAMES_PER_TICK states to play
         while steps > 0:
             with self.lock:
                 allowed = (RUNNING,) if live else (READY, PAUSED, DONE)
                 if self.status not in allowed or status not in (None, self.status) or not self.remaining:
                     return  # finished, diverged, or paused / resumed by another thread since the last chunk
-                n, first = min(chunk, steps, self.remaining), self.iteration
+                n, first = min(chunk, frame, steps, self.remaining), self.iteration
                 started = time.perf_counter()
                 try:
                     self.trainer.train(n)
@@ -186,11 +190,19 @@ class Run:
                 finally:
                     self._schedule_rate(first)
                     self._settle(replace_last=status is not None)
+                    if live and self.iteration > first:
+                        self.frames = [*self.frames[-MAX_FRAMES + 1 :], (self.iteration, self.trainer.params)]
                 status, elapsed = self.status, time.perf_counter() - started
                 (server_load.ticked if status == RUNNING else server_load.stopped)(self)
             steps -= n
             self.step_seconds = elapsed / n
             chunk = max(1, min(4 * n, int(n * CHUNK_SECONDS / max(elapsed, 1e-9))))
+
+    def take_frames(self) -> list[tuple[int, dict]]:
+        """The states the live ticks trained through since the last call, oldest first: the stage plays them."""
+        with self.lock:
+            frames, self.frames = self.frames, []
+        return frames
 
     def _schedule_rate(self, first: int) -> None:
         """Enters the trainer's learning rate in the schedule at `first` once steps from there ran with it

@@ -57,17 +57,15 @@ import functools
 import hashlib
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import streamlit as st
-import streamlit.components.v1 as components_v1
 
 from twolayer.figures import MAX_SHOWN_POINTS, plot_range
 
-ASSETS = Path(__file__).with_suffix("")  # appkit/stage/
-PLOTLY_FILE = "plotly-cartesian.min.js"
+from .assets import ASSETS, PLOTLY_FILE, asset_url, css_height  # noqa: F401  (ASSETS, PLOTLY_FILE: for tests)
+
 VIEWS = ("network", "boundary")
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
 _SENT = "_appkit_stage_sent"  # st.session_state: {key: static revision this session's browser holds}
@@ -94,23 +92,6 @@ export default function (c) {
 """
 
 _component = st.components.v2.component("appkit.stage", js=_LOADER, isolate_styles=False)
-
-
-@functools.cache
-def _asset_version() -> str:
-    """A hash of the served files: a new version gets new URLs, so no browser keeps a stale copy."""
-    digest = hashlib.sha256()
-    for name in ("stage.js", "netmath.js", PLOTLY_FILE):
-        digest.update((ASSETS / name).read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def asset_url(name: str) -> str:
-    """The URL path at which the browser fetches appkit/stage/<name> (e.g. the plotly bundle)."""
-    assets = components_v1.declare_component("stage_assets", path=str(ASSETS))  # idempotent, cheap
-    base = st.get_option("server.baseUrlPath").strip("/")
-    prefix = f"/{base}" if base else ""
-    return f"{prefix}/component/{assets.name}/{name}?v={_asset_version()}"
 
 
 def flat_params(params: dict[str, Any]) -> np.ndarray:
@@ -197,11 +178,11 @@ def payload(
     *,
     snapshots: Sequence[Any] = (),
     iteration: int | None = None,
-    height: int = 460,
+    height: int | str = 460,
     interval: float = 0.1,
 ) -> bytes:
     """The bytes of one update; `static` is (fields, arrays) or None when the browser holds `revision`."""
-    head: dict[str, Any] = {"m": asset_url("stage.js"), "k": key, "r": revision, "H": int(height)}
+    head: dict[str, Any] = {"m": asset_url("stage.js"), "k": key, "r": revision, "H": css_height(height)}
     head["dt"] = float(interval)
     arrays: dict[str, np.ndarray] = {}
     if params is None:
@@ -240,7 +221,7 @@ def stage(
     *,
     snapshots: Sequence[Any] = (),
     iteration: int | None = None,
-    height: int = 460,
+    height: int | str = 460,
     big: bool = False,
     discretize: bool = False,
     views: Sequence[str] = VIEWS,
@@ -249,8 +230,7 @@ def stage(
     """Shows (or updates in place) the stage for `key`; returns the bytes sent. See the module docstring."""
     if not key or not isinstance(key, str):
         raise ValueError(f"stage needs a non-empty str key, got {key!r}")
-    if not isinstance(height, int) or height <= 0:
-        raise ValueError(f"stage height must be a positive int (pixels), got {height!r}")
+    css_height(height)
     revision, fields, arrays = static_part(
         activation, X_train, y_train, X_test, y_test, axes, big=big, discretize=discretize, views=views
     )
@@ -259,6 +239,6 @@ def stage(
     data = payload(
         key, params, revision, static, snapshots=snapshots, iteration=iteration, height=height, interval=interval
     )
-    _component(key=key, data=data, height=height, on_need_change=functools.partial(_forget, key))
+    _component(key=key, data=data, on_need_change=functools.partial(_forget, key))
     sent[key] = revision
     return len(data)

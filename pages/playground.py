@@ -23,40 +23,42 @@ BIG_CSS = """<style>
 
 
 def scene_row(s: session.Session) -> None:
-    for cell, (name, scene) in zip(st.columns(len(SCENES)), SCENES.items(), strict=True):
-        cell.button(scene.title, key=f"scene-{name}", on_click=s.start_scene, args=(name,), width="stretch")
+    with st.container(horizontal=True, key="scenes"):  # buttons at their own width, wrapping on narrow screens
+        for name, scene in SCENES.items():
+            st.button(scene.title, key=f"scene-{name}", on_click=s.start_scene, args=(name,))
 
 
 def run_controls(s: session.Session, present: bool) -> None:
     run = s.current_run()
-    play, step, one, reset, clear, status = st.columns([1.6, 1, 0.6, 1, 1.1, 3.4], vertical_alignment="center")
+    row = st.container(horizontal=True, vertical_alignment="center", key="controls")  # no label is ever cut
+    play = step = one = reset = clear = status = row
     if run.status == RUNNING:
-        play.button("Pause", key="pause", icon=":material/pause:", on_click=s.pause, width="stretch")
+        play.button("Pause", key="pause", icon=":material/pause:", on_click=s.pause, width="content")
     elif run.status == DONE:
         more = run.settings.iterations
         play.button(
             f"Train {more:,} more", key="more", icon=":material/fast_forward:", on_click=s.more, args=(more,),
-            type="primary", width="stretch", help="Go on from here: the same as one longer run.",
+            type="primary", width="content", help="Go on from here: the same as one longer run.",
         )  # fmt: skip
     else:
         label = "Resume" if run.status == PAUSED else "Train"
         play.button(
-            label, key="train", icon=":material/play_arrow:", on_click=s.train, type="primary", width="stretch",
+            label, key="train", icon=":material/play_arrow:", on_click=s.train, type="primary", width="content",
             disabled=run.status not in (READY, PAUSED),
         )  # fmt: skip
     can_step = run.status in (READY, PAUSED, DONE)
     n = run.settings.steps_per_update()
     step.button(
         "Step", key="step", icon=":material/skip_next:", on_click=s.step, args=(n,), disabled=not can_step,
-        help=f"Train {n:,} steps: one chart update's worth", width="stretch",
+        help=f"Train {n:,} steps: one chart update's worth", width="content",
     )  # fmt: skip
     one.button("+1", key="step_one", on_click=s.step, args=(1,), disabled=not can_step, help="Train exactly one step")
     reset.button(
-        "Reset", key="reset", icon=":material/restart_alt:", on_click=s.reset, width="stretch",
+        "Reset", key="reset", icon=":material/restart_alt:", on_click=s.reset, width="content",
         disabled=run.iteration == 0 and run.status != RUNNING, help="Start again with the same seeds",
     )  # fmt: skip
     clear.button(
-        "Clear ghosts", key="clear_ghosts", on_click=s.clear_ghosts, disabled=not s.ghosts, width="stretch",
+        "Clear ghosts", key="clear_ghosts", on_click=s.clear_ghosts, disabled=not s.ghosts, width="content",
         help="Remove the faded cost curves of earlier runs",
     )  # fmt: skip
     status.caption(run_view.status_text(run, present))
@@ -83,7 +85,7 @@ def live_view(s: session.Session, run_every: float | None, big: bool) -> None:
         with metrics:
             run_view.metrics_row(run, iteration)
         with charts:
-            run_view.charts(run, iteration, params, s.ghosts, big)
+            run_view.charts(run, iteration, params, s.ghosts, big, interval=run_every or TICK_SECONDS)
         run_view.downloads(run)  # in the fragment: a tick that follows the final rerun draws it again
 
     view()

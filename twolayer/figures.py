@@ -46,19 +46,22 @@ def probability_grid(params: Params, activation: str, x_range, y_range, resoluti
     return xs, ys, P
 
 
-def _layout(height: int, big: bool, revision: str, **axes) -> dict:
+def _layout(height: int | None, big: bool, revision: str, **axes) -> dict:
+    """Common layout; `height` None lets the chart fill its container. Colours are left to the page's theme
+    (light or dark), except where the figure sets them."""
     for axis in axes.values():
         axis.setdefault("automargin", True)  # tick labels and titles stay inside the chart
-    return dict(
-        height=height,
+    layout = dict(
         margin=dict(l=10, r=10, t=36, b=10),
         uirevision=revision,
         showlegend=True,
         font=dict(size=20 if big else 13),
-        plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=13 if big else 11)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=18 if big else 11)),
         **axes,
     )
+    if height is not None:
+        layout["height"] = height
+    return layout
 
 
 def _points(X, y, *, test: bool, size: float) -> list[dict]:
@@ -195,7 +198,7 @@ def cost_figure(
     ghosts: list[tuple[str, np.ndarray]] = (),
     marker: int | None = None,
     y_max: float | None = None,
-    height: int = 460,
+    height: int | None = 460,
     big: bool = False,
     revision: str = "cost",
 ) -> Figure:
@@ -250,8 +253,8 @@ def cost_figure(
         height,
         big,
         revision,
-        xaxis=dict(range=[0, iterations], title=dict(text="iteration"), gridcolor="#eeeeee", zeroline=False),
-        yaxis=dict(range=[0, y_max], title=dict(text="cost"), gridcolor="#eeeeee", zeroline=False),
+        xaxis=dict(range=[0, iterations], title=dict(text="iteration"), zeroline=False),
+        yaxis=dict(range=[0, y_max], title=dict(text="cost"), zeroline=False),
     )
     if marker is not None:
         layout["shapes"] = [

@@ -58,28 +58,21 @@ function decode(head, u8) {
   return arrays;
 }
 
-let plotlyLoad = null;
-
-// The vendored cartesian bundle, unless a Plotly is on the page already. The global it sets is put
-// back as it was, so pages that load the full bundle (scattergl) for live_chart are not affected.
+// One plotly.js for the page, shared with appkit/live_chart.py (the same vendored cartesian bundle and
+// the same promise): loaded once, parsed once.
 function loadPlotly(url) {
-  if (window.__appkitStagePlotly) return Promise.resolve(window.__appkitStagePlotly);
   if (window.Plotly) return Promise.resolve((window.__appkitStagePlotly = window.Plotly));
-  plotlyLoad ??= new Promise((resolve, reject) => {
+  window.__appkitPlotly ??= new Promise((resolve, reject) => {
     const script = document.createElement("script");
     script.src = url;
-    script.onload = () => {
-      window.__appkitStagePlotly = window.Plotly;
-      delete window.Plotly;
-      resolve(window.__appkitStagePlotly);
-    };
+    script.onload = () => resolve(window.Plotly);
     script.onerror = () => {
-      plotlyLoad = null;
-      reject(new Error(`stage: cannot load ${url}`));
+      window.__appkitPlotly = null;
+      reject(new Error(`cannot load ${url}`));
     };
     document.head.appendChild(script);
   });
-  return plotlyLoad;
+  return window.__appkitPlotly.then((Plotly) => (window.__appkitStagePlotly = Plotly));
 }
 
 function theme(el) {
@@ -171,7 +164,7 @@ class Stage {
       setTriggerValue("need", head.r);
       return;
     }
-    this.root.style.height = `${head.H}px`;
+    this.root.style.height = typeof head.H === "number" ? `${head.H}px` : head.H; // px, or CSS (viewport-relative)
     if (this.revision !== head.r) {
       this.revision = head.r;
       this.static = s;
@@ -362,7 +355,7 @@ class Stage {
     this.net.style.display = views.includes("network") ? "" : "none";
     this.board.style.display = views.includes("boundary") ? "" : "none";
     const W = this.root.clientWidth || 600;
-    const H = parseFloat(this.root.style.height) || 400;
+    const H = this.root.clientHeight || parseFloat(this.root.style.height) || 400;
     // The boundary is square: as wide as the height allows (plus axis room), up to 62 % of a row.
     this.board.style.width = both ? `${Math.round(Math.min(W * 0.62, Math.max(W * 0.45, H + 60)))}px` : "100%";
     this.board.style.flex = both ? "0 0 auto" : "1 1 auto";
