@@ -4,6 +4,7 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from appkit import session
+from appkit.assets import FAVICON
 
 
 @st.cache_resource(show_spinner=False)
@@ -16,7 +17,14 @@ def one_blas_thread() -> None:
 
 one_blas_thread()
 
-st.set_page_config(page_title="twolayer playground", page_icon=":material/hub:", layout="wide")
+# Presenter mode (?present=1) opens with the sidebar folded away: the room sees the stage, not the controls.
+presenting = st.query_params.get("present") in ("1", "true", "yes")
+st.set_page_config(
+    page_title="twolayer playground",
+    page_icon=str(FAVICON),  # served by this server: a talk's laptop may be offline
+    layout="wide",
+    initial_sidebar_state="collapsed" if presenting else "auto",
+)
 
 pages = [
     st.Page("pages/playground.py", title="Playground", icon=":material/tune:", default=True, url_path="playground"),

@@ -11,6 +11,7 @@ import streamlit.components.v1 as components_v1
 
 ASSETS = Path(__file__).with_name("stage")  # appkit/stage/
 PLOTLY_FILE = "plotly-cartesian.min.js"  # official plotly.js-cartesian-dist-min, pinned (stage/VENDORED.md)
+FAVICON = ASSETS / "favicon.png"  # the page's icon, served by Streamlit itself (not from a font server)
 _CSS_HEIGHT = re.compile(r"[a-z0-9.,()+\- ]{1,120}")  # e.g. "max(320px, min(900px, calc(100vh - 330px)))"
 
 

@@ -15,6 +15,7 @@ TICK_BUDGET = 0.15  # with the auto speed, at most this much training per tick (
 COMPACT_CSS = "<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem; padding-bottom: 1rem}</style>"
 # Presenter mode: larger metrics and buttons for the back of the room.
 BIG_CSS = """<style>
+[data-testid='stMainBlockContainer'] {padding-top: 3.75rem}
 [data-testid='stMetricValue'] {font-size: clamp(1.6rem, 2.4vw, 3rem)}
 [data-testid='stMetricLabel'] p {font-size: clamp(1rem, 1.1vw, 1.3rem); white-space: normal}
 [data-testid='stMainBlockContainer'] button p {font-size: clamp(0.95rem, 1.05vw, 1.25rem); white-space: normal}

@@ -266,8 +266,10 @@ class Stage {
     if (keys.length > 1) {
       const end = keys[keys.length - 1].t;
       let lag = end - this.clock;
-      if (lag > 4 * this.gap) {
-        this.clock = end - this.gap; // far behind (a hidden tab, a slow frame): catch up
+      if (lag > 2 * this.gap) {
+        // Far behind (a hidden tab, a slow frame, updates arriving in a burst): catch up, so the picture
+        // never trails the metrics above it by more than about one update.
+        this.clock = end - this.gap;
         lag = this.gap;
       }
       // Play a little faster with a backlog, a little slower when about to run dry: steady motion.
@@ -718,10 +720,17 @@ class Stage {
     ctx.font = font(big ? 18 : 13, "600");
     ctx.textBaseline = "top";
     const iter = this.shownIter;
-    ctx.fillText(p ? (iter != null ? `iteration ${Number(iter).toLocaleString("en")}` : "network") : "no network yet", 10, 6);
+    const title = p ? (iter != null ? `iteration ${Number(iter).toLocaleString("en")}` : "network") : "no network yet";
+    ctx.fillText(title, 10, 6);
+    const titleWidth = ctx.measureText(title).width;
     ctx.font = font(big ? 16 : 12);
-    ctx.textAlign = "center";
-    if (h) ctx.fillText(`${h} hidden unit${h === 1 ? "" : "s"} (${this.activation})`, (L.inputs[0].x + L.output.x) / 2 + L.s / 2, 6);
+    if (h) {
+      // Right-aligned beside the title, or on the next line when the two would meet.
+      const units = `${h} hidden unit${h === 1 ? "" : "s"} (${this.activation})`;
+      const fits = titleWidth + ctx.measureText(units).width + 30 < W;
+      ctx.textAlign = "right";
+      ctx.fillText(units, W - 10, fits ? 6 : (big ? 30 : 24));
+    }
     ctx.textAlign = "left";
 
     // Links under the nodes: colour by sign, width by |weight| (saturating at |w| = 4).
