@@ -17,6 +17,7 @@ from .stage import stage
 # boundary takes the whole height on the right; the network and the cost curve share it on the left.
 FULL_HEIGHT = "max(340px, min(1400px, calc(100vh - 320px)))"
 HALF_HEIGHT = "max(160px, min(690px, calc(50vh - 168px)))"
+LONG_RUN_SECONDS = 5  # a run expected to take longer shows its progress and the time left
 
 
 def status_text(run: Run, present: bool) -> str:
@@ -31,6 +32,15 @@ def status_text(run: Run, present: bool) -> str:
     }[run.status]
 
 
+def time_left(run: Run) -> str | None:
+    """'40 % · about 2 min left' while a run that takes more than a few seconds trains, else None."""
+    if run.status != RUNNING or not run.rate or run.target / run.rate < LONG_RUN_SECONDS:
+        return None
+    seconds = run.remaining / run.rate
+    left = f"about {seconds / 60:.0f} min" if seconds >= 90 else f"about {max(1, round(seconds)):.0f} s"
+    return f"{100 * run.iteration / run.target:.0f} % · {left} left"
+
+
 def metrics_row(run: Run, upto: int) -> None:
     history = run.trainer.history
     last = lambda key: f"{history[key][upto - 1]:.4f}" if key in history and upto else "—"  # noqa: E731
@@ -38,7 +48,8 @@ def metrics_row(run: Run, upto: int) -> None:
     costs = run.costs(upto)
     stopped = len(costs) > upto  # diverged: the cost that stopped the run, as the alert says
     cells = st.columns(6)
-    cells[0].metric(f"Iteration (of {run.target:,})", f"{upto:,}")
+    label = f"Iteration (of {run.target:,})"
+    cells[0].metric(label, f"{upto:,}", delta=time_left(run), delta_color="off", delta_arrow="off")
     cells[1].metric("Train cost (at the stop)" if stopped else "Train cost", f"{costs[-1]:.4f}" if len(costs) else "—")
     cells[2].metric("Test cost", last("test_cost"))
     cells[3].metric("Train accuracy", percent("accuracy"))
