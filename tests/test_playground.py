@@ -21,6 +21,7 @@ from appkit.build import build_data
 from appkit.exports import load_params_json
 from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING
 from appkit.settings import DEFAULTS, FIELDS, UPLOAD, Field, Settings, describe_change, short_label, url_text
+from appkit.stage import flat_params
 from tests.support.apptest import (
     APP,
     COMPARE,
@@ -36,6 +37,7 @@ from tests.support.apptest import (
     run_of,
     session_of,
     sidebar_widget,
+    stages,
     status,
     texts,
     tick_until,
@@ -165,7 +167,8 @@ def test_every_control_changes_the_run_and_the_url(f):
         assert run_of(at).iteration == SPEED + value
     elif f.name == "test_share":  # a test set: test cost curve, test points, test metrics
         assert "test cost" in traces(live_charts(at)["cost_chart"]["figure"])
-        assert {"class 0 (test)", "class 1 (test)"} <= set(traces(live_charts(at)["boundary_chart"]["figure"]))
+        _, points = stages(at)["boundary"]  # the test points are sent with the new data
+        assert len(points["tey"]) == run.data[3].shape[1] and len(points["te"]) == 2 * run.data[3].shape[1]
         click(at, "step")
         assert metric(at, "Test cost") != "—" and metric(at, "Test accuracy").endswith("%")
     query = dict(at.query_params)
@@ -314,13 +317,16 @@ def test_replay_shows_an_earlier_snapshot():
     assert run_of(at).iteration == 2 * SPEED
     (replay,) = [s for s in at.get("select_slider") if s.label == "Replay"]
     assert replay.options == ["iteration 0", f"iteration {SPEED}", f"iteration {2 * SPEED}"]
-    final = array(traces(live_charts(at)["boundary_chart"]["figure"])["heatmap"]["z"])
+    _, shown = stages(at)["boundary"]
+    np.testing.assert_array_equal(shown["p"], flat_params(run_of(at).trainer.params))
     ok(replay.set_value(SPEED).run())
     assert metric(at, "Iteration") == f"{SPEED}"
     cost = live_charts(at)["cost_chart"]["figure"]
     assert len(array(traces(cost)["train cost"]["y"])) == SPEED
     assert any(shape.get("x0") == SPEED for shape in cost["layout"].get("shapes", []))  # the marker
-    assert not np.array_equal(array(traces(live_charts(at)["boundary_chart"]["figure"])["heatmap"]["z"]), final)
+    for head, shown in stages(at).values():  # the network and the boundary at the snapshot
+        assert head["it"] == SPEED and "q" not in shown
+        np.testing.assert_array_equal(shown["p"], flat_params(run_of(at).snapshot_at(SPEED)[1]))
     assert run_of(at).iteration == 2 * SPEED  # replay does not touch the run
 
 
@@ -423,35 +429,40 @@ def test_downloads_hold_the_runs_parameters_history_and_script(downloads):
         assert float(printed[label]) == run.trainer.history[key][-1], label
 
 
-# --- the two live charts ------------------------------------------------------------------------
+# --- the charts ---------------------------------------------------------------------------------
 
 
-def test_the_charts_show_the_cost_curve_and_the_boundary_and_follow_the_ticks():
+def test_the_charts_show_the_cost_curve_network_and_boundary_and_follow_the_ticks():
     at = open_app(FIXED)
-    first = live_charts(at)
-    assert set(first) == {"cost_chart", "boundary_chart"}
-    for payload in first.values():
-        assert payload["height"] == 440 and "plotly.min.js" in payload["plotly_url"]  # served locally, no CDN
-    cost, boundary = traces(first["cost_chart"]["figure"]), traces(first["boundary_chart"]["figure"])
-    assert set(cost) == {"train cost"} and len(array(cost["train cost"]["y"])) == 0
-    kinds = [t["type"] for t in first["boundary_chart"]["figure"]["data"]]
-    assert kinds == ["heatmap", "contour", "scatter", "scatter", "scatter"]
-    assert {"P = 0.5", "class 0 (train)", "class 1 (train)", "misclassified"} <= set(boundary)
-    assert len(array(boundary["class 0 (train)"]["x"])) + len(array(boundary["class 1 (train)"]["x"])) == 500
-    z0 = array(boundary["heatmap"]["z"])
-    assert z0.ndim == 2 and ((z0 >= 0) & (z0 <= 1)).all()
+    (cost_chart,) = live_charts(at).values()
+    assert cost_chart["key"] == "cost_chart" and cost_chart["plotly_url"].startswith("/component/")  # no CDN
+    assert set(traces(cost_chart["figure"])) == {"train cost"}
+    assert len(array(traces(cost_chart["figure"])["train cost"]["y"])) == 0
+    first = stages(at)
+    assert set(first) == {"network", "boundary"}
+    for key, (head, arrays) in first.items():
+        assert head["s"]["views"] == [key] and head["s"]["act"] == "tanh"  # the static part, sent once
+        assert len(arrays["try"]) == 500 and len(arrays["tr"]) == 2 * 500 and "te" not in arrays
+        assert head["h"] == 5 and head["it"] == 0 and "q" not in arrays
+        np.testing.assert_array_equal(arrays["p"], flat_params(run_of(at).trainer.params))
 
     click(at, "train")
-    lengths, zs = [], [z0]
-    for _ in range(3):
-        payload = live_charts(at)
-        y = array(traces(payload["cost_chart"]["figure"])["train cost"]["y"])
+    lengths, shown = [], [first["boundary"][1]["p"]]
+    for tick in (1, 2, 3):
+        run = run_of(at)
+        y = array(traces(live_charts(at)["cost_chart"]["figure"])["train cost"]["y"])
         lengths.append(len(y))
-        np.testing.assert_array_equal(y, run_of(at).trainer.history["cost"].astype(np.float32))
-        zs.append(array(traces(payload["boundary_chart"]["figure"])["heatmap"]["z"]))
+        np.testing.assert_array_equal(y, run.trainer.history["cost"].astype(np.float32))
+        for head, arrays in stages(at).values():
+            assert "s" not in head and "tr" not in arrays  # the points are not sent again
+            assert head["it"] == run.iteration == tick * SPEED
+            np.testing.assert_array_equal(arrays["p"], flat_params(run.trainer.params))
+            played = head["its"]  # the states the tick trained through, played on the way
+            assert played == sorted(played) and (tick - 1) * SPEED < played[0] and played[-1] < tick * SPEED
+        shown.append(stages(at)["boundary"][1]["p"])
         ok(at.run())
     assert lengths == [SPEED, 2 * SPEED, 3 * SPEED]  # the train cost curve grows one tick per run
-    assert all(not np.array_equal(a, b) for a, b in zip(zs, zs[1:], strict=False))  # the boundary moves
+    assert all(not np.array_equal(a, b) for a, b in zip(shown, shown[1:], strict=False))  # the network moves
     assert live_charts(at)["cost_chart"]["figure"]["layout"]["xaxis"]["range"] == [0, 5000]  # fixed axes
 
 

@@ -139,14 +139,35 @@ def plotly_charts(at: AppTest) -> dict[str, dict]:
 
 
 def live_charts(at: AppTest) -> dict[str, dict]:
-    """The Playground's two live charts (appkit.live_chart) by key: each payload holds "figure", "height",
-    "plotly_url" and "config"."""
+    """The Playground's live Plotly charts (appkit.live_chart; the cost curve) by key: each payload holds
+    "figure", "height", "plotly_url" and "config"."""
     charts = {}
     for element in at.get("bidi_component"):
         if element.proto.component_name == "appkit.live_chart":
             payload = json.loads(element.proto.bytes)
             charts[payload["key"]] = payload
     return charts
+
+
+def stages(at: AppTest) -> dict[str, tuple[dict, dict[str, np.ndarray]]]:
+    """The Playground's stages (appkit.stage: the network view and the boundary, drawn in the browser) by key:
+    each update's header and arrays, decoded as stage.js decodes them. "p" holds the parameters shown
+    (appkit.stage.flat_params), "it" their iteration, "its" and "q" the states played on the way; the points
+    ("tr", "try", and "te", "tey" with a test set) and "s" (views, axes) come only when they changed."""
+    out = {}
+    for element in at.get("bidi_component"):
+        if element.proto.component_name == "appkit.stage":
+            data = element.proto.bytes
+            n = int.from_bytes(data[:4], "little")
+            head = json.loads(data[4 : 4 + n])
+            start = -(-(4 + n) // 8) * 8  # the arrays start 8-aligned
+            kinds = {"f8": "<f8", "f4": "<f4", "u1": "u1"}
+            arrays = {
+                name: np.frombuffer(data, dtype=kinds[kind], count=length, offset=start + offset)
+                for name, (kind, offset, length) in head["b"].items()
+            }
+            out[head["k"]] = (head, arrays)
+    return out
 
 
 def traces(figure: dict) -> dict[str, dict]:
