@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from twolayer.activations import ACTIVATIONS
-from twolayer.figures import CLASS_COLOURS
+from twolayer.figures import CLASS_COLOURS, PROBABILITY_SCALE
 from twolayer.network import Params, forward
 
 
@@ -52,7 +52,7 @@ def hidden_units_figure(
                 x=xs,
                 y=ys,
                 z=A.astype(np.float32),
-                colorscale="RdBu",
+                colorscale=PROBABILITY_SCALE,  # the playground's: orange low, white middle, blue high
                 zmin=low,
                 zmid=0 if low else None,
                 zmax=1.0,
@@ -63,12 +63,13 @@ def hidden_units_figure(
             col,
         )
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=X[:, 0],
                 y=X[:, 1],
                 mode="markers",
                 hoverinfo="skip",
-                marker=dict(size=2.5, color=[CLASS_COLOURS[c] for c in y]),
+                # Class colours with a dark rim, so the points stand out on the orange/blue map.
+                marker=dict(size=4, color=[CLASS_COLOURS[c] for c in y], line=dict(color="#202124", width=0.5)),
             ),
             row,
             col,
