@@ -1,4 +1,6 @@
-"""The process-wide count of training sessions, and the tick interval it sets (appkit/server_load.py)."""
+"""The process-wide count of training sessions, and the tick interval it sets (appkit/server_load.py).
+The registry's clock is a fake one that moves only when a test moves it: a loaded machine cannot make a
+session stale."""
 
 import gc
 
@@ -14,10 +16,21 @@ class FakeRun:
     pass
 
 
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture(autouse=True)
-def empty_registry():
+def clock(monkeypatch) -> Clock:
+    """An empty registry, on a clock of its own."""
+    fake = Clock()
+    monkeypatch.setattr(server_load.time, "monotonic", fake)
     server_load._ticks.clear()
-    yield
+    yield fake
     server_load._ticks.clear()
 
 
@@ -41,7 +54,7 @@ def test_the_asking_run_counts_once_whether_or_not_it_has_ticked():
     assert server_load.training_sessions() == 2
 
 
-def test_stopped_and_stale_and_vanished_runs_do_not_count(monkeypatch):
+def test_stopped_and_stale_and_vanished_runs_do_not_count(clock):
     a, b, c = FakeRun(), FakeRun(), FakeRun()
     server_load.ticked(a)
     server_load.ticked(b)
@@ -51,8 +64,7 @@ def test_stopped_and_stale_and_vanished_runs_do_not_count(monkeypatch):
     del c  # its session ended
     gc.collect()
     assert server_load.training_sessions() == 1
-    now = server_load.time.monotonic()
-    monkeypatch.setattr(server_load.time, "monotonic", lambda: now + 2 * server_load.RECENT_SECONDS)
+    clock.now += 2 * server_load.RECENT_SECONDS
     assert server_load.training_sessions() == 0  # b's tab was closed: it stopped ticking
 
 
