@@ -438,7 +438,7 @@ def test_changes_sent_during_a_tick_wait_for_it_and_apply_whole():
         run.set_budget(replace(base, learning_rate=1.0, iterations=100))
 
     run.trainer.train = slow_train
-    tick = threading.Thread(target=run.tick, args=(8,))  # one chunk of training, holding the lock
+    tick = threading.Thread(target=run.tick, args=(1,))  # one step: one chunk of training, holding the lock
     tick.start()
     assert in_tick.wait(10)
     change = threading.Thread(target=callback)
@@ -449,8 +449,8 @@ def test_changes_sent_during_a_tick_wait_for_it_and_apply_whole():
     release.set()
     tick.join(10)
     change.join(10)
-    assert run.iteration == 8 and run.settings == replace(base, learning_rate=1.0, iterations=100)
+    assert run.iteration == 1 and run.settings == replace(base, learning_rate=1.0, iterations=100)
     run.trainer.train = train
     run.tick(200)  # the next tick
     assert run.status == DONE and run.iteration == 100 and problems(run) == []
-    assert run.lr_schedule == [(0, 0.3), (8, 1.0)]  # the new rate took effect at one iteration, as a whole
+    assert run.lr_schedule == [(0, 0.3), (1, 1.0)]  # the new rate took effect at one iteration, as a whole
