@@ -186,6 +186,10 @@ def test_a_sweep_cell_opens_its_settings_trains_and_says_what_changed():
     s.open(cell, note="From the sweep: lr 0.3 → 1, hidden 4 → 8, iters 500 → 200.")
     assert s.settings == s.run.settings == cell and s.run.status == RUNNING and s.widgets_stale
     assert s.note == "From the sweep: lr 0.3 → 1, hidden 4 → 8, iters 500 → 200."
+    train_to_end(s)
+    assert s.run.status == DONE and s.note.startswith("From the sweep")  # it stays until the next change
+    s.apply(replace(cell, speed=50))
+    assert s.note is None
 
 
 # --- uploads ----------------------------------------------------------------------------------------
