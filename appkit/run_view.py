@@ -1,5 +1,6 @@
 """What the Playground shows of a run: its status, metrics, charts, replay slider and downloads."""
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -105,7 +106,10 @@ def downloads(run: Run) -> None:
     """Parameters, cost history and a reproducing script of the run as it is now, each built when clicked."""
     if run.iteration == 0 or run.status == RUNNING:
         return
-    settings, schedule, iteration = run.settings, list(run.lr_schedule), run.iteration
+    # The settings the run started with: a learning rate set since, that no step has run with yet, is not in them
+    # (the schedule lists every rate that ran).
+    schedule, iteration = list(run.lr_schedule), run.iteration
+    settings = replace(run.settings, learning_rate=schedule[0][1])
     params, history = run.trainer.params, run.trainer.history
     csv_name = "data.csv" if settings.dataset == UPLOAD else None
     left, middle, right, _ = st.columns([1, 1, 1, 2])
