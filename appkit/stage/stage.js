@@ -382,6 +382,12 @@ class Stage {
     this.plotted = s;
     const th = (this.theme = theme(this.root));
     this.root.style.color = th.fg;
+    if (!(s.views || ["boundary"]).includes("boundary")) {
+      // A network-only stage shows no chart: plot nothing (no hidden chart, no map computed every frame).
+      if (this.gd._fullLayout) Plotly.purge(this.gd);
+      this.mapCanvas.remove();
+      return;
+    }
     const a = s.arrays;
     const big = !!s.big;
     const size = big ? 11 : 7;
