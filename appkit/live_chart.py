@@ -20,7 +20,9 @@ from plotly.utils import PlotlyJSONEncoder
 
 from .assets import PLOTLY_FILE, asset_url, css_height
 
-_CONFIG = {"responsive": True, "displaylogo": False}  # modebar kept: users zoom
+# Modebar kept: users zoom. No "Share chart..." button: plotly.js 4's default (showSendToCloud) opens
+# cloud.plotly.com and posts the chart's data there, the one click that sends data off the machine.
+_CONFIG = {"responsive": True, "displaylogo": False, "showSendToCloud": False}
 
 # Runs once per page for plotly.js, then once per update. The <div> made on the first call persists
 # because the element's identity is its key; `Plotly.react` diffs against what that div shows.

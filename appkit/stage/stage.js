@@ -449,6 +449,7 @@ class Stage {
     };
     const config = {
       displaylogo: false,
+      showSendToCloud: false, // plotly.js 4's "Share chart..." posts the chart's data to cloud.plotly.com
       responsive: false,
       doubleClick: "reset",
       modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"],
