@@ -1,7 +1,13 @@
 """A hyperparameter sweep: learning rates x hidden sizes (x seeds), trained together with
-`twolayer.train_many`, and the figures that show it. No Streamlit here."""
+`twolayer.train_many`, and the figures that show it. No Streamlit here.
+
+A sweep cell opens the same run in the playground, so each result is bit for bit the playground's
+run of that configuration (train_many stacks the networks of one hidden size and keeps each one's
+arithmetic that of training it alone; tests/test_sweep.py holds it to that).
+"""
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +16,11 @@ from plotly.subplots import make_subplots
 
 from twolayer import Config, Result, train_many
 from twolayer.figures import PROBABILITY_SCALE, probability_grid
+
+
+class SweepStopped(Exception):
+    """Raised by run_sweep when `should_stop()` returned True: the sweep was abandoned part-way."""
+
 
 METRICS = {  # name -> (Result attribute, lower is better)
     "test cost": ("test_cost", True),
@@ -51,13 +62,18 @@ def run_sweep(
     l2=0.0,
     progress=None,
     threads: int = 1,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Sweep:
     """Trains every combination; `progress(fraction)` is called after each hidden size's stack.
     `threads` > 1 splits each stack across threads (train_many): faster for one user, but the app
-    keeps 1 so that a room of users shares the cores fairly."""
+    keeps 1 so that a room of users shares the cores fairly. `should_stop()` is called before each
+    hidden size's stack: when it returns True, no further stack starts and SweepStopped is raised.
+    Both callbacks are called from the calling thread."""
     X, Y, X_test, Y_test = data
     results = {}
     for n, hidden in enumerate(hidden_sizes):
+        if should_stop is not None and should_stop():
+            raise SweepStopped
         configs = [Config(lr, hidden, seed, init, l2) for lr, seed in itertools.product(learning_rates, seeds)]
         trained = train_many(
             X, Y, configs, iterations, activation=activation, X_test=X_test, Y_test=Y_test, threads=threads

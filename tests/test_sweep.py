@@ -1,17 +1,26 @@
 """The Sweep page's engine (`appkit.sweep`) and the How it works page's numbers (`appkit.explain`),
-without Streamlit: a sweep must give exactly what training each configuration alone gives, and its
-figures must map back to the configurations they show."""
+without Streamlit: a sweep must give exactly, bit for bit, the playground's run of each configuration
+(a cell opens that run), and its figures must map back to the configurations they show."""
 
 import contextlib
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from appkit.build import build_data
+from appkit.build import build_data, build_trainer
 from appkit.explain import forward_one, hidden_units_figure
 from appkit.settings import Settings
-from appkit.sweep import METRICS, Sweep, boundaries_figure, curves_figure, heatmap_figure, run_sweep
+from appkit.sweep import (
+    METRICS,
+    Sweep,
+    SweepStopped,
+    boundaries_figure,
+    curves_figure,
+    heatmap_figure,
+    run_sweep,
+)
 from twolayer import Trainer, TrainingDiverged, fit, train_many
 from twolayer.figures import plot_range, probability_grid
 from twolayer.network import compute_cost, predict_proba
@@ -22,9 +31,12 @@ SEEDS = [0, 1, 2]
 ITERATIONS = 300
 
 
+SETTINGS = Settings(samples=200, test_share=0.25)
+
+
 @pytest.fixture(scope="module")
 def data():
-    return build_data(Settings(samples=200, test_share=0.25))
+    return build_data(SETTINGS)
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +80,27 @@ def test_results_equal_training_alone(sweep, data, lr, hidden, seed):
     assert (result.diverged is None) == (trainer.diverged is None)
     if trainer.diverged is not None:
         assert str(result.diverged) == str(trainer.diverged)
-    costs = trainer.history["cost"]
-    assert len(result.costs) == len(costs)
-    np.testing.assert_allclose(result.costs, costs, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(result.costs, trainer.history["cost"])  # bit for bit, length included
     for name, value in trainer.params.items():
-        np.testing.assert_allclose(result.params[name], value, rtol=0, atol=1e-9, err_msg=name)
+        np.testing.assert_array_equal(result.params[name], value, err_msg=name)
     # Accuracies and the test cost are those of the final parameters.
     assert result.accuracy == pytest.approx(accuracy(X, Y, trainer.params), abs=1e-12)
     assert result.test_accuracy == pytest.approx(accuracy(X_test, Y_test, trainer.params), abs=1e-12)
     assert result.test_cost == pytest.approx(compute_cost(X_test, Y_test, trainer.params), abs=1e-9)
+
+
+@pytest.mark.parametrize("lr, hidden, seed", [(0.3, 5, 0), (0.3, 2, 2), (10.0, 5, 1)])
+def test_a_cell_is_exactly_the_playgrounds_run_of_it(sweep, data, lr, hidden, seed):
+    """The playground builds its trainer with build_trainer and trains it in ticks; a cell opens that run."""
+    trainer = build_trainer(replace(SETTINGS, learning_rate=lr, hidden_size=hidden, init_seed=seed), data)
+    with contextlib.suppress(TrainingDiverged):
+        while trainer.iteration < ITERATIONS:
+            trainer.train(min(7, ITERATIONS - trainer.iteration))
+    result = sweep.results[(lr, hidden, seed)]
+    assert (result.diverged is None) == (trainer.diverged is None) == (lr < 10)
+    np.testing.assert_array_equal(result.costs, trainer.history["cost"])
+    for name, value in trainer.params.items():
+        np.testing.assert_array_equal(result.params[name], value, err_msg=name)
 
 
 @pytest.mark.parametrize("hidden, seed", [(2, 0), (5, 1), (5, 2)])
@@ -86,9 +110,9 @@ def test_results_equal_the_tutorials_fit(hidden, seed):
     sweep = run_sweep(data, [0.3], [hidden], [seed], ITERATIONS)
     params, costs = fit(X, Y, 0.3, hidden, ITERATIONS, random_state=seed)
     result = sweep.results[(0.3, hidden, seed)]
-    np.testing.assert_allclose(result.costs, costs, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(result.costs, costs)
     for name, value in params.items():
-        np.testing.assert_allclose(result.params[name], value, rtol=0, atol=1e-9, err_msg=name)
+        np.testing.assert_array_equal(result.params[name], value, err_msg=name)
     assert np.isnan(result.test_cost) and np.isnan(result.test_accuracy)
 
 
@@ -98,7 +122,9 @@ def test_activation_init_and_l2_reach_every_network(data):
         trainer = alone(data, lr, 3, 4, 200, activation="relu", init="small", l2=0.03)
         result = sweep.results[(lr, 3, 4)]
         assert result.config.init == "small" and result.config.l2 == 0.03
-        np.testing.assert_allclose(result.costs, trainer.history["cost"], rtol=0, atol=1e-9)
+        np.testing.assert_array_equal(result.costs, trainer.history["cost"])
+        for name, value in trainer.params.items():
+            np.testing.assert_array_equal(result.params[name], value, err_msg=name)
 
 
 def test_value_is_the_median_over_seeds(sweep):
@@ -160,6 +186,26 @@ def test_progress_reports_increasing_fractions_ending_at_one(data):
     assert all(0 < a < b for a, b in itertools.pairwise(seen))
     assert seen[-1] == 1.0
     assert seen == pytest.approx([0.25, 0.5, 0.75, 1.0])
+
+
+def test_should_stop_is_checked_before_each_stack(data, monkeypatch):
+    import appkit.sweep
+
+    calls, trained = [], []
+
+    def spy(X, Y, configs, *args, **kwargs):
+        trained.append(configs[0].hidden_size)
+        return train_many(X, Y, configs, *args, **kwargs)
+
+    monkeypatch.setattr(appkit.sweep, "train_many", spy)
+    with pytest.raises(SweepStopped):  # True at the third call: two stacks trained, the third not started
+        run_sweep(data, [0.1, 0.3], [1, 2, 3], [0], 50, should_stop=lambda: calls.append(1) or len(calls) >= 3)
+    assert len(calls) == 3 and trained == [1, 2]
+    trained.clear()
+    with pytest.raises(SweepStopped):
+        run_sweep(data, [0.1], [1], [0], 50, should_stop=lambda: True)
+    assert trained == []
+    assert len(run_sweep(data, [0.1, 0.3], [1, 2], [0], 50, should_stop=lambda: False).results) == 4
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -365,7 +411,7 @@ def test_hidden_units_figure_has_one_heatmap_per_unit(n):
         expected = np.tanh(params["W1"][j, 0] * gx + params["W1"][j, 1] * gy + params["b1"][j, 0])
         np.testing.assert_allclose(heatmap.z, expected, atol=1e-6)
     assert [bool(h.showscale) for h in heatmaps] == [True] + [False] * (len(heatmaps) - 1)
-    lines = [t for t in fig.data if t.type == "scatter"]
+    lines = [t for t in fig.data if t.type == "scatter" and t.mode == "lines"]
     assert len(lines) == len(heatmaps)  # random weights: every unit has a line in the box
     for line, j in zip(lines, order, strict=True):
         assert line.line.color == ("#1a73e8" if W2[j] > 0 else "#e8710a")
@@ -381,4 +427,4 @@ def test_hidden_units_figure_relu_range_and_a_dead_unit():
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     assert len(heatmaps) == 3
     assert all(h.zmin == 0.0 and h.zmax == 1.0 for h in heatmaps)
-    assert len([t for t in fig.data if t.type == "scatter"]) == 2
+    assert len([t for t in fig.data if t.type == "scatter" and t.mode == "lines"]) == 2
