@@ -59,6 +59,27 @@ def test_each_result_equals_training_alone(threads):
     assert results[-1].diverged is not None and "learning rate 10" in str(results[-1].diverged)
 
 
+def test_two_threads_train_two_stacks_at_once(monkeypatch):
+    """threads=2 really trains on two threads (the benchmarks' 2-thread rows time this): each of the two
+    stacks waits at a barrier for the other, which only passes if both run at the same time."""
+    import threading
+
+    from twolayer import batch
+
+    barrier, threads = threading.Barrier(2, timeout=30), set()
+    original = batch.Stack.run
+
+    def run(self, iterations):
+        threads.add(threading.get_ident())
+        barrier.wait()
+        return original(self, iterations)
+
+    monkeypatch.setattr(batch.Stack, "run", run)
+    X, Y = moons(0, n=100)
+    train_many(X, Y, [Config(0.1, 5, 0), Config(0.3, 5, 0)], 20, threads=2)
+    assert len(threads) == 2 and threading.get_ident() not in threads
+
+
 def test_each_configuration_may_have_its_own_data():
     data = [moons(seed, noise=noise) for seed, noise in [(0, 0.1), (1, 0.3), (2, 0.5)]]
     X = np.stack([d[0] for d in data])
