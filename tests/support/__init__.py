@@ -4,4 +4,5 @@
 - `servers`: starting and stopping `streamlit run` (and the nginx cluster) for browser tests and benchmarks.
 - `load_test`, `protocol_user`: concurrent sessions against a server, as browsers and as protocol users.
 - `live_chart_demo.py`: a small Streamlit app that exercises `appkit.live_chart` (run by path, not imported).
+- `apptest`: driving the app through Streamlit's AppTest (tests/test_playground.py, tests/test_pages.py).
 """
