@@ -857,8 +857,11 @@ class Stage {
     ctx.textBaseline = "bottom";
     ctx.fillText("P(class 1)", L.output.x + L.output.s / 2, L.output.y - 4);
     ctx.textAlign = "left";
-    if (h && L.s >= 26 && L.gap >= (big ? 15 : 11)) {
-      ctx.font = font(big ? 14 : 10);
+    // Unit labels under the nodes, where they fit: between the rows, and for the last row above the bottom edge.
+    const labelPx = big ? 14 : 10;
+    const lowest = Math.max(...L.hidden.map((node) => node.y + node.s));
+    if (h && L.s >= 26 && L.gap >= (big ? 15 : 11) && lowest + 1 + labelPx <= H) {
+      ctx.font = font(labelPx);
       ctx.textBaseline = "top";
       ctx.textAlign = "center";
       for (let j = 0; j < h; j++) {
