@@ -112,8 +112,8 @@ def downloads(run: Run) -> None:
     settings = replace(run.settings, learning_rate=schedule[0][1])
     params, history = run.trainer.params, run.trainer.history
     csv_name = "data.csv" if settings.dataset == UPLOAD else None
-    left, middle, right, _ = st.columns([1, 1, 1, 2])
-    left.download_button(
+    row = st.container(horizontal=True, key="downloads")  # buttons at their own width: no label is cut
+    row.download_button(
         "Parameters (JSON)",
         lambda: exports.params_json(settings, params, iteration, schedule),
         "twolayer-params.json",
@@ -121,7 +121,7 @@ def downloads(run: Run) -> None:
         on_click="ignore",
         key="download_params",
     )
-    middle.download_button(
+    row.download_button(
         "Cost history (CSV)",
         lambda: exports.history_csv(history),
         "twolayer-history.csv",
@@ -129,7 +129,7 @@ def downloads(run: Run) -> None:
         on_click="ignore",
         key="download_history",
     )
-    right.download_button(
+    row.download_button(
         "Python script",
         lambda: exports.reproduce_script(settings, schedule, iteration, csv_name),
         "twolayer_run.py",

@@ -11,8 +11,14 @@ from appkit.scenes import SCENES
 TICK_SECONDS = 0.1  # one chart update per tick while training, when few sessions train at once
 RETIME_SECONDS = 0.5  # a running session re-times its ticks (a full rerun) at most this often
 TICK_BUDGET = 0.15  # with the auto speed, at most this much training per tick (50,000 x 5,000 x 64 stays smooth)
-# Less empty space above the title, so charts and metrics fit a 1280x800 laptop screen.
-COMPACT_CSS = "<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem; padding-bottom: 1rem}</style>"
+# Less empty space above the title, so charts and metrics fit a 1280x800 laptop screen. The six metrics
+# share what the sidebar leaves (at 1024 px a column is ~80 px): their values shrink with the window
+# instead of being cut to "0.0…", and their labels wrap.
+COMPACT_CSS = """<style>
+[data-testid='stMainBlockContainer'] {padding-top: 2.5rem; padding-bottom: 1rem}
+[data-testid='stMetricValue'] {font-size: clamp(1.25rem, calc((100vw - 540px) / 22), 2.25rem)}
+[data-testid='stMetricLabel'] p {white-space: normal}
+</style>"""
 # Presenter mode: larger metrics and buttons for the back of the room.
 BIG_CSS = """<style>
 [data-testid='stMainBlockContainer'] {padding-top: 3.75rem}
