@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import streamlit as st
 
-from twolayer.figures import cost_figure, plot_range
+from twolayer.figures import MAX_CURVE_POINTS, cost_figure, plot_range
 
 from . import exports
 from .live_chart import live_chart
@@ -18,6 +18,7 @@ from .stage import stage
 # boundary takes the whole height on the right; the network and the cost curve share it on the left.
 FULL_HEIGHT = "max(340px, min(1400px, calc(100vh - 320px)))"
 HALF_HEIGHT = "max(160px, min(690px, calc(50vh - 168px)))"
+LIVE_CURVE_POINTS = 300  # the cost curve's points while training (a few KB an update; 2,000 at rest)
 LONG_RUN_SECONDS = 5  # a run expected to take longer shows its progress and the time left
 
 
@@ -95,8 +96,9 @@ def charts(run: Run, iteration: int, params: dict, ghosts: list, big: bool, inte
     with left:
         stage("network", *args, **live, height=HALF_HEIGHT, views=("network",))
         figure = cost_figure(
-            history, iterations=run.target, ghosts=ghosts, marker=marker, height=None, big=big, revision=revision
-        )
+            history, iterations=run.target, ghosts=ghosts, marker=marker, height=None, big=big, revision=revision,
+            max_points=LIVE_CURVE_POINTS if run.status == RUNNING else MAX_CURVE_POINTS,
+        )  # fmt: skip
         live_chart(figure, key="cost_chart", height=HALF_HEIGHT)
     with right:
         stage("boundary", *args, **live, height=FULL_HEIGHT, views=("boundary",))

@@ -17,6 +17,7 @@ CLASS_COLOURS = ("#e8710a", "#1a73e8")  # class 0 orange, class 1 blue, as Tenso
 # Orange through white to blue, centred on p = 0.5: the colour says which class and how sure.
 PROBABILITY_SCALE = [[0.0, "#f5a35c"], [0.5, "#f7f7f7"], [1.0, "#6aa5f0"]]
 MAX_CURVE_POINTS = 2000  # longer histories are thinned for the chart (the CSV download has them all)
+GHOST_POINTS = 150  # a faded earlier run's curve: its shape, in few bytes
 MAX_SHOWN_POINTS = 1500  # more data points are drawn as an even subsample: the browser redraws them every update
 Figure = dict
 
@@ -201,16 +202,18 @@ def cost_figure(
     height: int | None = 460,
     big: bool = False,
     revision: str = "cost",
+    max_points: int = MAX_CURVE_POINTS,
 ) -> Figure:
     """Train (and test) cost per iteration on fixed axes, over faded earlier runs ("ghosts").
 
     `history` holds "cost" and optionally "test_cost", one value per step. `marker` draws a
-    vertical line at a replayed iteration.
+    vertical line at a replayed iteration. Each curve is thinned evenly to `max_points` (a ghost to at most
+    GHOST_POINTS): the live chart sends fewer while training, when the figure goes out several times a second.
     """
     width = 4 if big else 2.5
     traces = []
     for label, costs in ghosts:
-        x, y = thin(costs)
+        x, y = thin(costs, min(max_points, GHOST_POINTS))
         traces.append(
             dict(
                 type="scatter",
@@ -228,7 +231,7 @@ def cost_figure(
         ("test_cost", "test cost", "#e8710a", "dash"),
     ):
         if key in history:
-            x, y = thin(history[key])
+            x, y = thin(history[key], max_points)
             traces.append(
                 dict(
                     type="scatter",
