@@ -9,12 +9,19 @@ import streamlit as st
 from appkit import session
 from appkit.build import build_data
 from appkit.settings import BY_NAME, Settings, describe_change
-from appkit.sweep import METRICS, boundaries_figure, curves_figure, heatmap_figure, run_sweep
+from appkit.sweep import (
+    DEFAULT_HIDDEN,
+    DEFAULT_ITERATIONS,
+    DEFAULT_RATES,
+    HIDDEN_CHOICES,
+    METRICS,
+    boundaries_figure,
+    curves_figure,
+    heatmap_figure,
+    progress_fractions,
+    run_sweep,
+)
 from twolayer.figures import plot_range
-
-DEFAULT_RATES = [0.01, 0.1, 0.3, 1.0, 3.0]
-HIDDEN_CHOICES = [1, 2, 3, 4, 5, 8, 10, 16, 20, 32, 50, 64]
-DEFAULT_HIDDEN = [1, 2, 5, 10, 20]
 
 
 def open_in_playground(s: session.Session, settings: Settings, lr: float, hidden: int, iterations: int) -> None:
@@ -44,7 +51,7 @@ def main() -> None:
         )
         hidden = middle.multiselect("Hidden units", HIDDEN_CHOICES, default=DEFAULT_HIDDEN)
         iterations = right.select_slider(
-            "Iterations", BY_NAME["iterations"].choices, value=2000, format_func="{:,}".format
+            "Iterations", BY_NAME["iterations"].choices, value=DEFAULT_ITERATIONS, format_func="{:,}".format
         )
         seeds = right.number_input("Seeds per cell", 1, 5, 1, help="Initialisation seeds 0..n-1; cells show the median")
         submitted = st.form_submit_button("Run sweep", type="primary")
@@ -53,18 +60,28 @@ def main() -> None:
             st.error("Pick at least one learning rate and one hidden size.")
         else:
             data = build_data(settings, s.upload)
-            bar = st.progress(0.0, text="Training…")
+            rates, hidden = sorted(rates), sorted(hidden)
+            n = len(rates) * len(hidden) * int(seeds)
+            bar = st.progress(0.0, text=f"Training {n} networks: {hidden[0]} hidden units…")
+            fractions = iter(progress_fractions(hidden))  # weighted: a stack of 20 units takes ~6x one of 1
+            upcoming = iter(hidden[1:] + [None])
+
+            def report(_: float) -> None:
+                done, following = next(fractions), next(upcoming)
+                doing = f"{following} hidden units…" if following is not None else "drawing…"
+                bar.progress(done, text=f"Training {n} networks: {done:.0%}, {doing}")
+
             start = time.perf_counter()
             sweep = run_sweep(
                 data,
-                sorted(rates),
-                sorted(hidden),
+                rates,
+                hidden,
                 list(range(int(seeds))),
                 iterations,
                 activation=settings.activation,
                 init=settings.init,
                 l2=settings.l2,
-                progress=lambda f: bar.progress(f, text=f"Training… {f:.0%}"),
+                progress=report,
             )
             bar.empty()
             s.sweep = (sweep, data, settings, time.perf_counter() - start)
@@ -79,7 +96,12 @@ def main() -> None:
     metric = st.radio("Show", names, horizontal=True, key="sweep_metric")
     current = (used.learning_rate, used.hidden_size)
     event = st.plotly_chart(
-        heatmap_figure(sweep, metric, current), key="sweep_heatmap", on_select="rerun", selection_mode="points"
+        heatmap_figure(sweep, metric, current),
+        key="sweep_heatmap",
+        on_select="rerun",
+        selection_mode="points",
+        width="content",
+        config={"displayModeBar": False},
     )
     st.caption(
         "Click a cell to open that configuration in the playground. The outlined square is the playground's "
@@ -90,13 +112,15 @@ def main() -> None:
         lr, hidden_size = points[0]["customdata"]
         open_in_playground(s, used, float(lr), int(hidden_size), sweep.iterations)
     X_all = data[0].T if data[2] is None else np.vstack([data[0].T, data[2].T])
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(
-            boundaries_figure(sweep, data, used.activation, plot_range(X_all), seed=0), key="sweep_boundaries"
-        )
-    with right:
-        st.plotly_chart(curves_figure(sweep, seed=0), key="sweep_curves")
+    seed_note = " (seed 0)" if len(sweep.seeds) > 1 else ""
+    st.markdown(f"###### Decision boundaries{seed_note}: hidden units across, learning rates up, as in the grid")
+    st.plotly_chart(
+        boundaries_figure(sweep, data, used.activation, plot_range(X_all), seed=0),
+        key="sweep_boundaries",
+        config={"displayModeBar": False, "scrollZoom": False},
+    )
+    st.markdown(f"###### Training cost{seed_note}: one panel per hidden size, a colour per learning rate")
+    st.plotly_chart(curves_figure(sweep, seed=0), key="sweep_curves", config={"displaylogo": False})
 
 
 main()

@@ -13,16 +13,24 @@ from appkit.build import build_data, build_trainer
 from appkit.explain import forward_one, hidden_units_figure
 from appkit.settings import Settings
 from appkit.sweep import (
+    CURVE_POINTS,
+    MARGIN,
     METRICS,
     Sweep,
     SweepStopped,
     boundaries_figure,
+    cell_size,
     curves_figure,
     heatmap_figure,
+    panel_grid,
+    panel_origin,
+    progress_fractions,
     run_sweep,
+    subsample,
+    text_colour,
 )
 from twolayer import Trainer, TrainingDiverged, fit, train_many
-from twolayer.figures import plot_range, probability_grid
+from twolayer.figures import CLASS_COLOURS, plot_range
 from twolayer.network import compute_cost, predict_proba
 
 RATES = [0.3, 10.0]  # 10 diverges with 5 hidden units on these moons (within 10 steps), not with 2
@@ -309,31 +317,115 @@ def test_heatmap_customdata_survives_awkward_rates(data):
     assert sorted(lr for lr, _ in fig.data[0].customdata) == rates
 
 
+def test_heatmap_cells_are_square_and_fill_the_plot_area(fine):
+    """Markers are sized in pixels: the figure's fixed size leaves exactly columns x rows cells of `cell` px."""
+    fig = heatmap_figure(fine, "test cost", current=(0.3, 5))
+    cell = cell_size(2, 3)
+    assert fig.layout.width - MARGIN["l"] - MARGIN["r"] == 2 * cell
+    assert fig.layout.height - MARGIN["t"] - MARGIN["b"] == 3 * cell
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    assert fig.layout.xaxis.range == (-0.5, 1.5) and fig.layout.yaxis.range == (-0.5, 2.5)
+    assert fig.data[0].marker.size == cell - 3 and fig.data[1].marker.size < cell
+    assert cell_size(5, 5) == 60 and cell_size(12, 5) == 34 and cell_size(12, 12) == 34
+
+
+def test_text_colour_contrasts_with_its_cell():
+    assert text_colour("#440154") == "white"  # Viridis' dark purple
+    assert text_colour("#fde725") == "black"  # and its yellow
+    assert text_colour("rgb(33, 145, 140)") == "black" and text_colour("rgb(59, 82, 139)") == "white"
+    assert text_colour("#dadce0") == "black"
+
+
+@pytest.mark.parametrize("metric", ["test cost", "test accuracy"])
+def test_heatmap_text_is_white_on_dark_cells_black_on_light(fine, metric):
+    cells = heatmap_figure(fine, metric, current=None).data[0]
+    values = np.array(cells.marker.color)
+    colours = dict(zip(values, cells.textfont.color, strict=True))
+    best, worst = (values.min(), values.max()) if METRICS[metric][1] else (values.max(), values.min())
+    assert colours[best] == "black"  # the best cell is Viridis' yellow end
+    assert colours[worst] == "white"  # the worst its dark purple end
+
+
 def test_boundaries_has_a_heatmap_per_configuration(sweep, data):
     axes = plot_range(np.vstack([data[0].T, data[2].T]))
     fig = boundaries_figure(sweep, data, "tanh", axes, seed=1)
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     assert len(heatmaps) == len(RATES) * len(HIDDEN)
-    assert len([t for t in fig.data if t.type == "scattergl"]) == len(heatmaps)
-    axes_used = set()
-    for n, (lr, hidden) in enumerate(itertools.product(RATES, HIDDEN)):
+    assert {(t.xaxis or "x", t.yaxis or "y") for t in fig.data} == {("x", "y")}  # one pair of axes, no subplots
+    xs, ys, dx, dy = panel_grid(axes)
+    (x0, x1), (y0, y1) = axes
+    boxes = []
+    for n, ((i, lr), (j, hidden)) in enumerate(itertools.product(enumerate(RATES), enumerate(HIDDEN))):
         heatmap = heatmaps[n]
-        axes_used.add((heatmap.xaxis, heatmap.yaxis))
-        assert heatmap.xaxis == ("x" if n == 0 else f"x{n + 1}")  # row i, column j of the grid
-        _, _, P = probability_grid(sweep.results[(lr, hidden, 1)].params, "tanh", *axes, resolution=40)
-        np.testing.assert_allclose(heatmap.z, P, atol=1e-6)
-    assert len(axes_used) == len(heatmaps)
+        assert heatmap.name.startswith(f"α {lr:g}, {hidden} hidden")
+        assert heatmap.name.endswith("(diverged)") == (sweep.results[(lr, hidden, 1)].diverged is not None)
+        ox, oy = panel_origin(i, j, axes)  # column j = hidden size, row i = learning rate from the bottom
+        assert heatmap.x0 == pytest.approx(xs[0] + ox) and heatmap.dx == pytest.approx(dx)
+        assert heatmap.y0 == pytest.approx(ys[0] + oy) and heatmap.dy == pytest.approx(dy)
+        assert dx == pytest.approx(dy, rel=0.05)  # square cells
+        assert xs[0] - dx / 2 == pytest.approx(x0) and xs[-1] + dx / 2 == pytest.approx(x1)
+        assert ys[0] - dy / 2 == pytest.approx(y0) and ys[-1] + dy / 2 == pytest.approx(y1)
+        gx, gy = np.meshgrid(xs, ys)  # the map is this configuration's P(class 1) at its cell centres
+        P = predict_proba(np.vstack([gx.ravel(), gy.ravel()]), sweep.results[(lr, hidden, 1)].params, "tanh")
+        z = np.asarray(heatmap.z)
+        assert z.dtype == np.uint8 and (heatmap.zmin, heatmap.zmax) == (0, 255)
+        np.testing.assert_allclose(z / 255, P.reshape(gy.shape), atol=0.5 / 255 + 1e-12)
+        boxes.append((ox + x0, ox + x1, oy + y0, oy + y1))
+    for a, b in itertools.combinations(boxes, 2):  # panels do not overlap
+        assert a[1] < b[0] or b[1] < a[0] or a[3] < b[2] or b[3] < a[2]
     titles = [a.text for a in fig.layout.annotations]
     assert titles == ["2 hidden", "5 hidden", "α 0.3", "α 10"]
+    assert fig.layout.yaxis.scaleanchor == "x"  # panels keep the data's aspect
+
+
+def test_boundaries_show_every_panel_the_same_training_points(sweep, data):
+    axes = plot_range(np.vstack([data[0].T, data[2].T]))
+    fig = boundaries_figure(sweep, data, "tanh", axes, seed=0)
+    points = [t for t in fig.data if t.type == "scatter"]
+    assert [t.marker.color for t in points] == list(CLASS_COLOURS)
+    X, Y = data[0], data[1]
+    keep = subsample(X.shape[1])
+    assert len(keep) == min(150, X.shape[1]) and len(set(keep)) == len(keep)
+    panels = [panel_origin(i, j, axes) for i in range(len(RATES)) for j in range(len(HIDDEN))]
+    for label, trace in enumerate(points):
+        Xc = X[:, keep][:, Y[0, keep] == label]
+        x = np.asarray(trace.x).reshape(len(panels), -1)
+        y = np.asarray(trace.y).reshape(len(panels), -1)
+        for (ox, oy), px, py in zip(panels, x, y, strict=True):
+            np.testing.assert_allclose(px - ox, Xc[0], atol=1e-5)
+            np.testing.assert_allclose(py - oy, Xc[1], atol=1e-5)
 
 
 def test_curves_has_a_line_per_configuration(sweep):
     fig = curves_figure(sweep, seed=0)
     assert len(fig.data) == len(RATES) * len(HIDDEN)
-    names = {t.name for t in fig.data}
-    assert names == {f"α {lr:g}, {h} hidden" for lr, h in itertools.product(RATES, HIDDEN)}
-    diverged = next(t for t in fig.data if t.name == "α 10, 5 hidden")
-    assert len(diverged.y) == len(sweep.results[(10.0, 5, 0)].costs)
+    configs = {t.hovertemplate.split("<br>")[0] for t in fig.data}
+    assert configs == {f"α {lr:g}, {h} hidden" for lr, h in itertools.product(RATES, HIDDEN)}
+    panels = {}
+    for trace in fig.data:
+        lr, hidden = trace.hovertemplate.split("<br>")[0].removeprefix("α ").split(" hidden")[0].split(", ")
+        panels.setdefault(hidden, set()).add(trace.xaxis)
+        assert trace.name == f"α {lr}" and trace.legendgroup == lr  # one legend entry per learning rate
+    assert all(len(axes) == 1 for axes in panels.values()) and len({a for v in panels.values() for a in v}) == 2
+    assert sum(bool(t.showlegend) for t in fig.data) == len(RATES)
+    colours = {t.name: set() for t in fig.data}
+    for t in fig.data:
+        colours[t.name].add(t.line.color)
+    assert all(len(c) == 1 for c in colours.values()) and len({next(iter(c)) for c in colours.values()}) == 2
+    diverged = next(t for t in fig.data if t.hovertemplate.startswith("α 10, 5 hidden"))
+    costs = sweep.results[(10.0, 5, 0)].costs
+    assert "diverged" in diverged.hovertemplate
+    assert diverged.x[-1] == len(costs) - 1 and diverged.y[-1] == pytest.approx(costs[-1], rel=1e-6)
+    fine_curve = next(t for t in fig.data if t.hovertemplate.startswith("α 0.3, 2 hidden"))
+    costs = sweep.results[(0.3, 2, 0)].costs
+    assert len(fine_curve.x) == CURVE_POINTS and fine_curve.x[0] == 0 and fine_curve.x[-1] == len(costs) - 1
+    np.testing.assert_allclose(fine_curve.y, costs[np.asarray(fine_curve.x)], rtol=1e-6)
+
+
+def test_progress_is_weighted_by_the_stacks_size():
+    fractions = progress_fractions([1, 2, 5, 10, 20])
+    assert fractions[-1] == 1.0 and all(0 < a < b for a, b in itertools.pairwise(fractions))
+    assert fractions[0] < 0.1 and fractions[3] < 0.6  # the 20-unit stack is ~45 % of the training time
 
 
 # --- explain ------------------------------------------------------------------------------------
