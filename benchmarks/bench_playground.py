@@ -23,7 +23,6 @@ Prints each run, the medians, and the load average before and after.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import statistics
 import sys
@@ -33,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.cdp_probes import record_paints, record_websocket  # noqa: E402
 from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
 DRAWN = """() => { const st = window.__appkitStages; const b = st && st.get('boundary'), n = st && st.get('network');
@@ -71,28 +71,15 @@ def one_run(browser, url: str) -> dict:
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: None if r.url.startswith(LOCAL) else outside.append(r.url))
     cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
     ws: list[tuple[float, int, bool]] = []  # (time, bytes, carries a stage update)
-
-    def on_ws(ev):
-        data = ev["response"]["payloadData"]
-        raw = base64.b64decode(data) if ev["response"]["opcode"] == 2 else data.encode()
-        ws.append((time.perf_counter(), len(raw), b"appkit.stage" in raw))
-
-    cdp.on("Network.webSocketFrameReceived", on_ws)
+    record_websocket(cdp, ws)
     t0 = time.perf_counter()
     page.goto(url)
     page.wait_for_function(DRAWN, timeout=60_000, polling=20)
     cold = time.perf_counter() - t0
     page.wait_for_timeout(500)
     frames: list[float] = []
-
-    def on_frame(ev):
-        frames.append(time.perf_counter())
-        cdp.send("Page.screencastFrameAck", {"sessionId": ev["sessionId"]})
-
-    cdp.on("Page.screencastFrame", on_frame)
-    cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 20, "everyNthFrame": 1})
+    record_paints(cdp, frames)
     page.wait_for_timeout(300)
     page.evaluate(SAMPLER)
     ws.clear()

@@ -18,25 +18,16 @@ Prints each run and the medians, and the load average before and after.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT))
+from benchmarks.cdp_probes import record_paints, record_websocket  # noqa: E402
+from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
 DRAWN = """() => { const s = window.__appkitStages && window.__appkitStages.get('stage');
   return !!(s && s.plotted && s.stats.frames > 0 && s.mapCanvas.isConnected); }"""
@@ -56,28 +47,6 @@ SAMPLER = """() => { window.__blank = 0; window.__samples = 0; window.__sampling
   requestAnimationFrame(tick); }"""
 
 
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "streamlit", "run", "benchmarks/stage_demo.py", "--server.headless", "true"]
-    command += ["--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
-    command += ["--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    out = log.open("w")
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603 - fixed command
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            health = f"http://127.0.0.1:{port}/_stcore/health"
-            with urllib.request.urlopen(health, timeout=2) as r:  # noqa: S310 - our server's http URL
-                if r.read() == b"ok":
-                    return proc
-        except OSError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            break
-    proc.terminate()
-    raise RuntimeError(f"the demo did not start:\n{log.read_text()[-2000:]}")
-
-
 def one_run(browser, url: str) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -86,15 +55,8 @@ def one_run(browser, url: str) -> dict:
     local = ("http://127.0.0.1", "ws://127.0.0.1", "blob:http://127.0.0.1", "data:")
     page.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
     cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
     ws_frames: list[tuple[float, int, bool]] = []  # (time, bytes, carries a stage update)
-
-    def on_ws(ev):
-        data = ev["response"]["payloadData"]
-        raw = base64.b64decode(data) if ev["response"]["opcode"] == 2 else data.encode()
-        ws_frames.append((time.perf_counter(), len(raw), b"appkit.stage" in raw))
-
-    cdp.on("Network.webSocketFrameReceived", on_ws)
+    record_websocket(cdp, ws_frames)
     t0 = time.perf_counter()
     page.goto(url)
     page.wait_for_function(DRAWN, timeout=60_000, polling=20)
@@ -102,13 +64,7 @@ def one_run(browser, url: str) -> dict:
     page.wait_for_timeout(500)
 
     frames: list[float] = []
-
-    def on_frame(ev):
-        frames.append(time.perf_counter())
-        cdp.send("Page.screencastFrameAck", {"sessionId": ev["sessionId"]})
-
-    cdp.on("Page.screencastFrame", on_frame)
-    cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 20, "everyNthFrame": 1})
+    record_paints(cdp, frames)
     page.wait_for_timeout(300)
     page.evaluate(SAMPLER)
     ws_frames.clear()
@@ -145,38 +101,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--units", type=int, default=5)
-    parser.add_argument("--port", type=int, default=8622)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     print(f"load average before: {os.getloadavg()}")
-    log = Path(tempfile.mkdtemp(prefix="bench_stage_")) / "server.log"
-    proc = start_server(args.port, log)
-    url = f"http://127.0.0.1:{args.port}/?units={args.units}"
     results = []
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            warm = browser.new_page()  # the server's first run imports everything: not part of a cold load
-            warm.goto(url)
-            warm.wait_for_function(DRAWN, timeout=60_000)
-            warm.close()
-            for k in range(args.runs):
-                r = one_run(browser, url)
-                results.append(r)
-                print(
-                    f"run {k + 1}: cold {r['cold_s']:.2f} s, {r['fps']:.1f} frames/s over {r['train_s']:.2f} s, "
-                    f"blank {r['blank']}/{r['samples']}, {r['updates']} updates: websocket message "
-                    f"{r['ws_bytes_per_update']:.0f} B, all websocket traffic {r['ws_bytes_per_tick']:.0f} B "
-                    f"per update, stage payload {r['stage_bytes']:.0f} B, "
-                    f"render {r['render_ms']:.1f} ms/frame"
-                    + (f", page errors {r['errors']}" if r["errors"] else "")
-                    + (f", requests leaving 127.0.0.1 {r['outside']}" if r["outside"] else "")
-                )
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with streamlit_server("benchmarks/stage_demo.py", timeout=60) as base, sync_playwright() as pw:
+        url = f"{base}/?units={args.units}"
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        warm = browser.new_page()  # the server's first run imports everything: not part of a cold load
+        warm.goto(url)
+        warm.wait_for_function(DRAWN, timeout=60_000)
+        warm.close()
+        for k in range(args.runs):
+            r = one_run(browser, url)
+            results.append(r)
+            print(
+                f"run {k + 1}: cold {r['cold_s']:.2f} s, {r['fps']:.1f} frames/s over {r['train_s']:.2f} s, "
+                f"blank {r['blank']}/{r['samples']}, {r['updates']} updates: websocket message "
+                f"{r['ws_bytes_per_update']:.0f} B, all websocket traffic {r['ws_bytes_per_tick']:.0f} B "
+                f"per update, stage payload {r['stage_bytes']:.0f} B, "
+                f"render {r['render_ms']:.1f} ms/frame"
+                + (f", page errors {r['errors']}" if r["errors"] else "")
+                + (f", requests leaving 127.0.0.1 {r['outside']}" if r["outside"] else "")
+            )
+        browser.close()
 
     def med(name):
         return statistics.median(r[name] for r in results)

@@ -25,25 +25,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
 KEYS = ("sweep_heatmap", "sweep_boundaries", "sweep_curves")
 
@@ -71,32 +60,6 @@ ARM = """(keys) => { window.__click = null; window.__drawn = null;
       drawn(document.querySelector(`.st-key-${k} .js-plotly-plot`)))) { window.__drawn = now; return; }
     requestAnimationFrame(tick); };
   requestAnimationFrame(tick); }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-    command += ["--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"]
-    command += ["--browser.gatherUsageStats", "false"]
-    out = log.open("w")
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603 - fixed command
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:  # noqa: S310
-                if r.read() == b"ok":
-                    return proc
-        except OSError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            break
-    proc.terminate()
-    raise RuntimeError(f"the app did not start:\n{log.read_text()[-2000:]}")
 
 
 def one_run(browser, url: str) -> dict:
@@ -205,39 +168,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--screenshots", action="store_true", help="only save screenshots/sweep-<w>x<h>.png")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    port = args.port or free_port()
-    log = Path(tempfile.mkdtemp(prefix="bench_sweep_page_")) / "server.log"
-    proc = start_server(port, log)
-    url = f"http://127.0.0.1:{port}/sweep"
     results = []
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            if args.screenshots:
-                print("\n".join(map(str, screenshots(browser, url))))
-                return
-            one_run(browser, url)  # warm-up: the server's first sweep imports and compiles what it needs
-            for k in range(args.runs):
-                r = one_run(browser, url)
-                results.append(r)
-                print(
-                    f"run {k + 1}: click -> drawn {r['drawn_s']:.2f} s (training {r['train_s']:.1f} s by the "
-                    f"caption; first message {r['first_msg_s']:.2f} s, last {r['last_msg_s']:.2f} s, then "
-                    f"{r['browser_s']:.2f} s drawing in the browser); {r['messages']} messages, "
-                    f"{r['bytes'] / 1000:.0f} kB, largest {r['largest'] / 1000:.0f} kB"
-                    + (f", page errors {r['errors']}" if r["errors"] else ""),
-                    flush=True,
-                )
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with streamlit_server("app.py") as base, sync_playwright() as pw:
+        url = f"{base}/sweep"
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        if args.screenshots:
+            print("\n".join(map(str, screenshots(browser, url))))
+            return
+        one_run(browser, url)  # warm-up: the server's first sweep imports and compiles what it needs
+        for k in range(args.runs):
+            r = one_run(browser, url)
+            results.append(r)
+            print(
+                f"run {k + 1}: click -> drawn {r['drawn_s']:.2f} s (training {r['train_s']:.1f} s by the "
+                f"caption; first message {r['first_msg_s']:.2f} s, last {r['last_msg_s']:.2f} s, then "
+                f"{r['browser_s']:.2f} s drawing in the browser); {r['messages']} messages, "
+                f"{r['bytes'] / 1000:.0f} kB, largest {r['largest'] / 1000:.0f} kB"
+                + (f", page errors {r['errors']}" if r["errors"] else ""),
+                flush=True,
+            )
+        browser.close()
 
     def med(rows, name):
         return statistics.median(r[name] for r in rows)
