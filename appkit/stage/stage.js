@@ -233,6 +233,7 @@ class Stage {
     this.shown = p;
     this.shownIter = iter;
     this.paramsVersion += 1;
+    this.drawn.full = false; // the full-resolution picture is of other parameters: draw it again at rest
   }
 
   // ---- playback -------------------------------------------------------------------------------
