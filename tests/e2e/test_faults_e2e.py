@@ -19,8 +19,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from playground_page import button, status
+from playground_page import Guard, button, stage_js, status
 
+from appkit.assets import PLOTLY_FILE
 from tests.support.servers import ROOT, environment, free_port, stop, streamlit_command, wait_healthy
 
 try:
@@ -115,9 +116,11 @@ def cores_used(pid: int, seconds: float) -> float:
 
 
 def open_page(browser: Browser, url: str, path: str = "") -> tuple[Page, list[str]]:
-    """A fresh session on `url/path`, connected; also returns the list that collects JS dialogs."""
+    """A fresh session on `url/path`, connected; also returns the list that collects JS dialogs.
+    `page.guard` records uncaught page errors (and requests leaving 127.0.0.1)."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
+    page.guard = Guard(page)
     page.set_default_timeout(60_000)  # 2 cores shared with other browser tests: be patient
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -158,6 +161,11 @@ CHART_STATE_JS = """() => ({
 def assert_no_error(page: Page) -> None:
     expect(page.locator("[data-testid='stException']")).to_have_count(0, timeout=WAIT)
     expect(page.locator("[data-testid='stAlertContentError']")).to_have_count(0, timeout=WAIT)
+    page.guard.check()
+
+
+# The boundary stage has drawn its chart (plotly.js is loaded and parsed).
+BOUNDARY_PLOTTED_JS = f"() => !!{stage_js('boundary')}?.gd.querySelector('.main-svg')"
 
 
 # --- faults ----------------------------------------------------------------------------------------
@@ -171,6 +179,7 @@ def test_closing_the_tab_mid_training_stops_the_servers_work(browser: Browser, o
     start_training(page)
     training = cores_used(pid, 1.5)
     expect(status(page)).to_contain_text("Training", timeout=WAIT)  # still training when the tab closes
+    page.guard.check()
     page.context.close()
     closed = time.monotonic()
     while (window := cores_used(pid, 0.5)) > IDLE_CORES and time.monotonic() - closed < 6:
@@ -190,7 +199,8 @@ def test_a_server_restart_reconnects_the_page_to_a_clean_state(
     script run); a new one starts on the same port; the page reconnects to a fresh, working session."""
     own_app.start()
     page, dialogs = open_page(browser, own_app.url, "?" + urlencode(LONG_TICKS))
-    expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=WAIT)  # plotly.js is loaded
+    # plotly.js is loaded: the cost chart and the boundary's chart (the network view is a canvas).
+    expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=WAIT)
     button(page, "train").click()
     expect(status(page)).to_contain_text("Training", timeout=WAIT)  # the first tick runs: seconds here
     own_app.kill()
@@ -221,9 +231,10 @@ def test_pause_takes_effect_within_a_second_with_extreme_settings(browser: Brows
     """?iters=50000&n=5000&hidden=64: the largest network on the most points for the longest run."""
     page, _ = open_page(browser, app_url, "?" + urlencode(LONG_TICKS))
     # As a person would: the page has loaded, charts drawn. (Until then the browser is compiling plotly.js,
-    # 4.8 MB: one ~1.2 s task on this machine, once per page load, during which no click is handled.)
-    for chart in ("cost_chart", "boundary_chart"):
-        expect(page.locator(f".st-key-{chart} .js-plotly-plot")).to_be_visible(timeout=WAIT)
+    # a long task once per page load, during which no click is handled.)
+    expect(page.locator(".st-key-cost_chart .js-plotly-plot")).to_be_visible(timeout=WAIT)
+    page.wait_for_function(BOUNDARY_PLOTTED_JS, timeout=WAIT)
+    expect(page.locator(".st-key-boundary .js-plotly-plot")).to_be_visible(timeout=WAIT)
     expect(button(page, "train")).to_be_enabled(timeout=WAIT)
     button(page, "train").click()
     # The first tick (3,125 steps: seconds here) runs in the script run that draws "Training…".
@@ -281,6 +292,7 @@ def test_a_script_label_in_an_upload_is_shown_as_inert_text(browser: Browser, ap
     expect(page.locator("img[src='x']")).to_have_count(0, timeout=WAIT)
     page.wait_for_timeout(500)  # an onerror handler would have fired by now
     assert dialogs == []
+    page.guard.check()
     page.context.close()
 
 
@@ -292,14 +304,17 @@ def test_an_img_onerror_url_is_shown_as_inert_text(browser: Browser, app_url: st
     expect(button(page, "train")).to_be_enabled(timeout=WAIT)
     page.wait_for_timeout(500)
     assert dialogs == []
+    page.guard.check()
     page.context.close()
 
 
 def test_the_charts_recover_when_plotly_js_failed_to_load_once(browser: Browser, app_url: str) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
+    guard = Guard(page)
     refused: list[str] = []
-    page.route("**/plotly.min.js*", lambda route: (refused.append(route.request.url), route.abort()))
+    bundle = f"**/{PLOTLY_FILE}*"  # the one plotly.js the cost chart and the stage share
+    page.route(bundle, lambda route: (refused.append(route.request.url), route.abort()))
     page.goto(app_url)  # plotly.js cannot be fetched, as while the server restarts
     page.wait_for_selector(CONNECTED, timeout=WAIT)
     expect(button(page, "train")).to_be_enabled(timeout=WAIT)
@@ -309,10 +324,13 @@ def test_the_charts_recover_when_plotly_js_failed_to_load_once(browser: Browser,
         page.wait_for_timeout(100)
     assert refused, "the page never asked for plotly.js"
     page.wait_for_timeout(500)
-    page.unroute("**/plotly.min.js*")
+    page.unroute(bundle)
     try:
         button(page, "train").click()  # new figures for the charts, many times
-        expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=10_000)
+        expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=WAIT)
+        expect(page.locator(".st-key-cost_chart .js-plotly-plot")).to_be_visible()
+        page.wait_for_function(BOUNDARY_PLOTTED_JS, timeout=WAIT)
+        guard.check()
     finally:
         context.close()
 
@@ -334,6 +352,7 @@ def test_markdown_in_a_url_is_shown_as_text(browser: Browser, app_url: str) -> N
             .map((e) => e.outerHTML)"""
     )
     texts = warnings.all_inner_texts()
+    page.guard.check()
     page.context.close()
     assert rendered == [], "user text rendered as Markdown: " + ", ".join(rendered)
     for name, value in MARKDOWN_QUERY.items():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from appkit.assets import PLOTLY_FILE
 from tests.support.servers import CHROMIUM_ARGS, streamlit_server
 
 N_UPDATES = 30
@@ -87,8 +88,9 @@ def test_live_chart_updates_in_place(chromium_path: Path, server: str) -> None:
         browser = pw.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 1100})
-            plotly_js, ws_frames = [], []
-            page.on("request", lambda r: plotly_js.append(r.url) if "plotly.min.js" in r.url else None)
+            plotly_js, ws_frames, errors = [], [], []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("request", lambda r: plotly_js.append(r.url) if PLOTLY_FILE in r.url else None)
             page.on("websocket", lambda ws: ws.on("framereceived", lambda data: ws_frames.append(len(data))))
 
             page.goto(f"{server}/?updates={N_UPDATES}")
@@ -105,7 +107,13 @@ def test_live_chart_updates_in_place(chromium_path: Path, server: str) -> None:
                 return [loss, heat].map((p) => [p._fullLayout.xaxis.range, p.querySelector(".gtitle").textContent]);
             }""")
             page.get_by_text(f"Update {N_UPDATES} of {N_UPDATES} (done)").wait_for(timeout=90_000)
-            page.wait_for_timeout(1000)  # let the last figure draw
+            page.wait_for_function(  # the last figures are drawn ...
+                """(n) => window.__lc.plots.map((p) => p.querySelector(".gtitle")?.textContent).join("|")
+                    === `Loss, update ${n}|Output, update ${n}`""",
+                arg=N_UPDATES,
+            )
+            # ... and sampled by the monitor's next animation frame.
+            page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
             r = page.evaluate(RESULTS_JS)
         finally:
             browser.close()
@@ -125,5 +133,6 @@ def test_live_chart_updates_in_place(chromium_path: Path, server: str) -> None:
     for (range_at_zoom, title_at_zoom), range_now in zip(zoomed, r["ranges"], strict=True):
         assert range_now == range_at_zoom, "an update reset the user's zoom"
         assert title_at_zoom not in {f"Loss, update {N_UPDATES}", f"Output, update {N_UPDATES}"}
+    assert errors == [], f"page errors: {errors}"
     assert len(plotly_js) == 1, f"plotly.js was requested {len(plotly_js)} times"
     assert max(ws_frames) < 512 * 1024, "a websocket message was large enough to carry plotly.js"

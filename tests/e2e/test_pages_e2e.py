@@ -21,7 +21,7 @@ try:
 except ImportError:  # the `browser` fixture skips the tests (or fails them under CI) and says why
     expect = None
 
-from playground_page import button, metric, status
+from playground_page import Guard, button, metric, settle, status, wait_for_final_frame
 
 from twolayer.data import make_dataset, to_csv
 
@@ -66,11 +66,13 @@ def patient_expect(browser: Browser):
 
 
 def open_app(browser: Browser, app_url: str, path: str = "/", width: int = 1400, height: int = 900) -> Page:
-    """A fresh session (own browser context) on `path`, connected. Dialogs are recorded in page.dialogs."""
+    """A fresh session (own browser context) on `path`, connected. Dialogs are recorded in page.dialogs,
+    uncaught page errors (and requests leaving 127.0.0.1) by page.guard."""
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.dialogs = []
+    page.guard = Guard(page)
 
     def on_dialog(dialog) -> None:
         page.dialogs.append(dialog.message)
@@ -104,6 +106,7 @@ def train_until_done(page: Page) -> None:
 def assert_clean(page: Page) -> None:
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     assert page.dialogs == [], page.dialogs
+    page.guard.check()
 
 
 def run_default_sweep(page: Page) -> None:
@@ -232,7 +235,7 @@ def screenshot(page: Page, name: str) -> None:
     """A screenshot in screenshots/, with the mouse out of the way (a hovered button shows its tooltip)."""
     page.mouse.move(1, 1)
     expect(page.get_by_test_id("stTooltipContent")).to_have_count(0)
-    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    settle(page)  # the network and the boundary show the run's last state
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name))
 
@@ -246,6 +249,7 @@ def test_presenter_mode_overfitting_scene_1920x1080(browser: Browser, app_url: s
     expect(page.get_by_role("switch", name="Presenter mode")).to_be_checked()
     page.get_by_role("button", name="Overfitting").click()
     expect(status(page)).to_contain_text("Done:")
+    wait_for_final_frame(page, 20_000)  # the metrics of the run's end have arrived too
     expect(page).to_have_url(re.compile(r"[?&]present=1(&|$)"))
     expect(page).to_have_url(re.compile(r"[?&]hidden=64(&|$)"))
     assert metric(page, "Iteration (of 20,000)") == "20,000"
@@ -263,6 +267,7 @@ def presenter_1280(browser: Browser, app_url: str):
     expect.set_options(timeout=TIMEOUT_MS)
     page = open_app(browser, app_url, "/?present=1&scene=overfit", 1280, 800)
     expect(status(page)).to_contain_text("Done:")  # a scene link trains at once
+    wait_for_final_frame(page, 20_000)  # the metrics of the run's end have arrived too
     expect(page.locator("[data-testid='stMetricValue']").first).to_have_text("20,000")
     screenshot(page, "presenter-overfit-1280x800.png")
     yield page
@@ -306,12 +311,14 @@ CLIPPED_TICKS_JS = """
 
 def test_presenter_1280x800_shows_whole_numbers_and_labels(presenter_1280: Page) -> None:
     assert presenter_1280.evaluate(CUT_TEXT_JS) == []
+    assert_clean(presenter_1280)
 
 
 def test_presenter_charts_show_whole_tick_labels(presenter_1280: Page) -> None:
     """Big fonts need margins: a cut label misleads (the cost axis's 0.1 ... 0.8 read as 1 ... 8 once)."""
-    clipped = {key: presenter_1280.evaluate(CLIPPED_TICKS_JS, key) for key in ("cost_chart", "boundary_chart")}
-    assert clipped == {"cost_chart": [], "boundary_chart": []}
+    clipped = {key: presenter_1280.evaluate(CLIPPED_TICKS_JS, key) for key in ("cost_chart", "boundary")}
+    assert clipped == {"cost_chart": [], "boundary": []}
+    assert_clean(presenter_1280)
 
 
 def test_overfitting_scene_shows_the_test_cost_climbing(presenter_1280: Page) -> None:
@@ -321,6 +328,7 @@ def test_overfitting_scene_shows_the_test_cost_climbing(presenter_1280: Page) ->
           return [Math.max(...test.y), gd._fullLayout.yaxis.range[1]]; }"""
     )
     assert shown[0] <= shown[1], f"test cost up to {shown[0]:.2f}, axis up to {shown[1]:.2f}"
+    assert_clean(presenter_1280)
 
 
 def test_presenter_toggle_adds_scenes_and_the_url_flag(browser: Browser, app_url: str) -> None:
@@ -335,6 +343,7 @@ def test_presenter_toggle_adds_scenes_and_the_url_flag(browser: Browser, app_url
     page.get_by_test_id("stSidebar").get_by_text("Presenter mode").click()
     expect(page.locator("[class*='st-key-scene-']")).to_have_count(0)
     expect(page).not_to_have_url(re.compile("present="))
+    assert_clean(page)
     page.context.close()
 
 
@@ -349,6 +358,7 @@ def test_sweep_link_cell_opens_the_playground(browser: Browser, app_url: str) ->
     expect(page).not_to_have_url(re.compile("/sweep"))
     try:
         expect_playground_with(page, "1", "10", "2,000")
+        assert_clean(page)
     finally:
         page.context.close()
 
@@ -362,5 +372,6 @@ def test_a_page_link_on_a_fresh_server_has_the_apps_navigation(browser: Browser)
             expect(links.first).to_be_visible()
             titles = [text.split("\n")[-1] for text in links.all_inner_texts()]
             assert titles == ["Playground", "Sweep", "Compare runs", "How it works", "Your data"], titles
+            assert_clean(page)
         finally:
             page.context.close()

@@ -14,7 +14,7 @@ try:
 except ImportError:  # the `browser` fixture skips the tests (or fails them under CI) and says why
     expect = None
 
-from playground_page import button, metric, status
+from playground_page import button, metric_value, settle, status, wait_for_final_frame
 
 from twolayer import Trainer
 from twolayer.data import make_dataset
@@ -39,7 +39,7 @@ def scene(page: Page, title: str) -> None:
 
 def shot(page: Page, name: str) -> None:
     page.mouse.move(1, 1)  # no hovered tooltip in the picture
-    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    settle(page)  # the network and the boundary show the run's last state
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name))
 
@@ -47,6 +47,7 @@ def shot(page: Page, name: str) -> None:
 def test_the_speakers_demo_in_presenter_mode(browser: Browser, app_url: str) -> None:
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     expect.set_options(timeout=TIMEOUT_MS)
@@ -57,7 +58,8 @@ def test_the_speakers_demo_in_presenter_mode(browser: Browser, app_url: str) -> 
 
         scene(page, "The tutorial's run")
         expect(status(page)).to_contain_text("Done: 5,000 iterations")
-        assert metric(page, "Train cost") == engine_cost(5000)
+        wait_for_final_frame(page, 5000)
+        expect(metric_value(page, "Train cost")).to_have_text(engine_cost(5000))
         shot(page, "speaker-1-tutorial-done-1920x1080.png")
 
         scene(page, "Learning rate too high")  # from Done: it must start afresh and train
@@ -67,12 +69,14 @@ def test_the_speakers_demo_in_presenter_mode(browser: Browser, app_url: str) -> 
 
         scene(page, "The tutorial's run")  # from a divergence: again afresh
         expect(status(page)).to_contain_text("Done: 5,000 iterations")
-        assert metric(page, "Train cost") == engine_cost(5000)
+        wait_for_final_frame(page, 5000)
+        expect(metric_value(page, "Train cost")).to_have_text(engine_cost(5000))
 
         button(page, "more").click()  # "Train 5,000 more": one run of 10,000 steps
         expect(status(page)).to_contain_text("Done: 10,000 iterations")
-        assert metric(page, "Iteration (of 10,000)") == "10,000"
-        assert metric(page, "Train cost") == engine_cost(10_000)
+        wait_for_final_frame(page, 10_000)
+        expect(metric_value(page, "Iteration (of 10,000)")).to_have_text("10,000")
+        expect(metric_value(page, "Train cost")).to_have_text(engine_cost(10_000))
         shot(page, "speaker-3-train-more-1920x1080.png")
 
         # A new learning rate after Done: a new run starts with it, and says so.
