@@ -123,6 +123,19 @@ def encode(head: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
     return len(header).to_bytes(4, "little") + header + b"\0" * (-start % 8) + b"".join(chunks)
 
 
+def decode(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """`encode`'s inverse, as stage.js reads an update: (header, arrays by name)."""
+    n = int.from_bytes(data[:4], "little")
+    head = json.loads(data[4 : 4 + n])
+    start = -(-(4 + n) // 8) * 8  # the arrays start 8-aligned
+    kinds = {"f8": "<f8", "f4": "<f4", "u1": "u1"}
+    arrays = {
+        name: np.frombuffer(data, dtype=kinds[kind], count=length, offset=start + offset)
+        for name, (kind, offset, length) in head["b"].items()
+    }
+    return head, arrays
+
+
 def static_part(
     activation: str,
     X_train: np.ndarray,
