@@ -29,9 +29,10 @@ def test_concurrent_sessions_each_get_their_own_exact_result(app_url):  # app_ur
 def test_protocol_users_train_together_each_to_its_own_exact_result(app_url):
     results = asyncio.run(run_protocol_sessions(app_url, sessions=4, iterations=2000, timeout=180, speed=100))
     assert [r.exact for r in results] == [True] * 4
-    # 20 ticks of 100 steps. The users count fragment runs: the first tick usually runs inside the full
-    # rerun after Train and the last ends in st.rerun() to redraw the buttons, so 18-20 are seen, never more.
-    assert all(18 <= r.updates <= 20 for r in results), [r.updates for r in results]
+    # 20 ticks of 100 steps. The users count the new training states the page is sent (the boundary stage's
+    # iteration): one per tick, never more; a tick cut short by a full rerun before it drew sends none (seen:
+    # 17-20 under a loaded CI machine), so at least 80 % must arrive.
+    assert all(16 <= r.updates <= 20 for r in results), [r.updates for r in results]
     assert len({r.settings for r in results}) == 4
     assert {i for r in results for i in r.tick_intervals} == {0.1}  # 4 sessions: the full update rate
 

@@ -35,6 +35,7 @@ class ProtocolUser:
         self.downloads: dict[str, str] = {}  # label -> media URL (empty for a download built on a click)
         self.shown = None  # the parameters in the last update of the boundary's stage, and their iteration
         self.shown_iteration = None
+        self.updates: list[tuple[float, int]] = []  # (perf_counter, iteration) of each new state the stage is sent
         self.captions: list[str] = []
         self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its auto-rerun loop
         self.intervals: list[float] = []  # every auto-rerun interval the server asked for, in order
@@ -103,6 +104,8 @@ class ProtocolUser:
                 if head.get("k") == "boundary" and "p" in arrays:
                     self.shown = arrays["p"]  # the parameters the browser would draw, float64 as sent
                     self.shown_iteration = head.get("it")
+                    if not self.updates or self.updates[-1][1] != self.shown_iteration:
+                        self.updates.append((time.perf_counter(), self.shown_iteration))
 
     async def listen(self) -> None:
         async for data in self.ws:
@@ -147,7 +150,7 @@ async def protocol_session(
             await user.send_rerun()
             await user.wait_for(lambda: "Train" in user.buttons and user.full_runs, timeout)
             await asyncio.wait_for(start.wait(), timeout)  # every session presses Train together
-            clicked, first_update = time.perf_counter(), len(user.fragment_runs)
+            clicked = time.perf_counter()
             await user.send_rerun(trigger=user.buttons["Train"])
             done = lambda: any(c.startswith(("Done:", "Stopped")) for c in user.captions)  # noqa: E731
             await user.wait_for(lambda: done() and "Parameters (JSON)" in user.downloads, timeout)
@@ -162,7 +165,9 @@ async def protocol_session(
         finally:
             user.stop_timers()
             listener.cancel()
-    times = [clicked] + user.fragment_runs[first_update:]
+    # An update is a new training state reaching the page (the boundary stage's iteration), whichever run sent it:
+    # the first tick runs inside the full rerun after Train, and the last ends in the rerun that redraws the buttons.
+    times = [clicked] + [t for t, iteration in user.updates if t > clicked and iteration]
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     # The parameters the page shows at the end (downloads are built on a click now, so they are not at a URL).
     expected = flat_params({name: np.asarray(value) for name, value in headless_params(settings).items()})
