@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from appkit.runstate import Run
 from appkit.session import SESSION_KEY, Session
+from appkit.stage import decode
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")  # AppTest resolves relative paths against its caller
 PLAYGROUND, SWEEP, COMPARE, HOW, YOUR_DATA = (
@@ -157,15 +158,7 @@ def stages(at: AppTest) -> dict[str, tuple[dict, dict[str, np.ndarray]]]:
     out = {}
     for element in at.get("bidi_component"):
         if element.proto.component_name == "appkit.stage":
-            data = element.proto.bytes
-            n = int.from_bytes(data[:4], "little")
-            head = json.loads(data[4 : 4 + n])
-            start = -(-(4 + n) // 8) * 8  # the arrays start 8-aligned
-            kinds = {"f8": "<f8", "f4": "<f4", "u1": "u1"}
-            arrays = {
-                name: np.frombuffer(data, dtype=kinds[kind], count=length, offset=start + offset)
-                for name, (kind, offset, length) in head["b"].items()
-            }
+            head, arrays = decode(element.proto.bytes)
             out[head["k"]] = (head, arrays)
     return out
 
