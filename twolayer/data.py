@@ -170,8 +170,12 @@ def train_test_split(
 # CSV
 
 # A plain decimal number, as written by repr(float) and by spreadsheets. Stricter than float(),
-# which also takes "1_000", "infinity" and non-ASCII digits.
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# which also takes "1_000", "infinity" and non-ASCII digits. Unambiguous, so matching is linear: each
+# run of digits ends at the one character that can follow it ("." or "e"). The looser
+# \d+\.?\d* split a digit run between its two \d parts in every possible way, quadratic on a long run
+# with a non-digit at its end (32,000 digits + "x" took 24 s, holding the whole server).
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+MAX_CELL = 100  # characters in one value; repr(float) needs at most 24, so longer ones are refused unread
 _NAN = {"nan", "+nan", "-nan"}
 _INF = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 _ALLOWED = "x1, x2, label"
@@ -179,7 +183,7 @@ _ALLOWED = "x1, x2, label"
 
 def _show(value: object, limit: int = 30) -> str:
     """A short, safe repr for error messages: quoted, control characters escaped, cut after `limit`."""
-    text = repr(value)
+    text = repr(value[: limit + 1] if isinstance(value, str) else value)  # never the repr of a whole long cell
     return text if len(text) <= limit else text[:limit] + "..."
 
 
@@ -259,7 +263,9 @@ def _parse_value(cell: str, line: int, column: str) -> float:
         raise ValueError(f"{where} is NaN (not a number); every value must be a finite number.")
     if text.lower() in _INF:
         raise ValueError(f"{where} is infinite ({_show(text)}); every value must be a finite number.")
-    if not _NUMBER.fullmatch(text):
+    if len(text) > MAX_CELL:
+        raise ValueError(f"{where}: {_show(text)} is {len(text):,} characters long; a number has at most {MAX_CELL}.")
+    if not _is_number(text):
         raise ValueError(f"{where}: {_show(text)} is not a number; use plain decimals such as -1.25 or 3e-2.")
     value = float(text)
     if not abs(value) <= MAX_ABS:  # also catches overflow to inf, as in 1e400
@@ -309,7 +315,8 @@ def load_csv(source: Source) -> tuple[np.ndarray, np.ndarray]:
 
     An optional first row is the header x1, x2, label (case and spaces ignored); blank lines are
     skipped. Labels must be two distinct numbers: 0/1 are kept, other pairs (-1/1, 1/2) map the
-    smaller to 0. Between MIN_ROWS and MAX_ROWS data rows, every value finite and within +/-MAX_ABS.
+    smaller to 0. Between MIN_ROWS and MAX_ROWS data rows, every value finite, within +/-MAX_ABS and
+    at most MAX_CELL characters long (checked first: reading takes time linear in the file's size).
     Anything else raises ValueError with a message meant for the user.
     """
     text = _read_text(source)
@@ -341,8 +348,13 @@ def load_csv(source: Source) -> tuple[np.ndarray, np.ndarray]:
 def _looks_like_data(row: list[str]) -> bool:
     """A first row with at most one non-number is data with a bad cell (named later), not a header."""
     words = _NAN | _INF
-    numbers_ = sum(bool(_NUMBER.fullmatch(c.strip()) or c.strip().lower() in words) for c in row)
+    numbers_ = sum(_is_number(c.strip()) or c.strip().lower() in words for c in row)
     return numbers_ >= 1 and numbers_ >= len(row) - 1
+
+
+def _is_number(text: str) -> bool:
+    """Whether `text` is a plain decimal number: the length is checked before the expression runs."""
+    return len(text) <= MAX_CELL and _NUMBER.fullmatch(text) is not None
 
 
 def to_csv(X: np.ndarray, y: np.ndarray) -> str:
