@@ -6,6 +6,7 @@ training it alone (`Trainer`), to rounding: the tests hold them to 1e-9.
 """
 
 import contextlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -42,7 +43,16 @@ class Result:
 
 
 def train_many(
-    X, Y, configs, iterations: int, *, activation: str = "tanh", X_test=None, Y_test=None, threads: int = 1
+    X,
+    Y,
+    configs,
+    iterations: int,
+    *,
+    activation: str = "tanh",
+    X_test=None,
+    Y_test=None,
+    threads: int = 1,
+    on_step: Callable[[], None] | None = None,
 ) -> list[Result]:
     """Trains every configuration for `iterations` steps; returns one Result per config, in order.
 
@@ -50,7 +60,9 @@ def train_many(
     Y (k, 1, m) give each of the k configurations its own data set of the same size (a sweep over
     noise or data seeds). X_test/Y_test follow the same rule. Configurations of one hidden size
     are stacked; with threads > 1 the stacks are cut into that many parts trained in parallel
-    (NumPy releases the GIL in its loops), which gives the same numbers.
+    (NumPy releases the GIL in its loops), which gives the same numbers. `on_step()`, if given, is
+    called after every step of every stack (from the worker threads when threads > 1); it may raise
+    to abandon training (a stop flag: the exception reaches the caller).
     """
     configs = [_check_config(c) for c in configs]
     if not configs:
@@ -69,6 +81,7 @@ def train_many(
 
     def train_group(group):
         stack = Stack([configs[i] for i in group], [data[i] for i in group], activation)
+        stack.on_step = on_step
         return stack, *stack.run(iterations)
 
     if threads == 1:
@@ -171,6 +184,7 @@ class Stack:
         self.block = max(1, BLOCK_FLOATS // (m * k))
         self.Z2s = np.empty((self.block, k, 1, m))
         self.work = np.empty_like(self.Z2s)
+        self.on_step: Callable[[], None] | None = None  # called after every step (train_many's hook)
 
     def params(self, j: int) -> Params:
         n_x, T1, T2 = self.n_x, self.T1[j], self.T2[j]
@@ -212,6 +226,8 @@ class Stack:
                 if self.has_l2:
                     penalties[i] = np.einsum("kp,kp->k", self.theta * self.theta, self.half_l2_over_m)
                 self.step(self.Z2s[i])
+                if self.on_step is not None:
+                    self.on_step()
             c = block_costs(self.Z2s[:n, :, 0, :], self.S[:, 0, :], self.work[:n, :, 0, :]) + penalties  # (n, k)
             first = c[0] if first is None else first
             costs[:, done : done + n] = c.T
