@@ -22,4 +22,5 @@ ACTIVATIONS = {
     "tanh": (np.tanh, lambda A: 1.0 - A**2),
     "relu": (relu, lambda A: (A > 0).astype(A.dtype)),
     "sigmoid": (sigmoid, lambda A: A * (1.0 - A)),
+    "linear": (lambda Z: Z, np.ones_like),  # g(z) = z, g' = 1
 }

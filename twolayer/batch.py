@@ -2,7 +2,9 @@
 
 Configurations with the same hidden size are stacked along a leading axis k, so each NumPy call
 does the work of k networks and its overhead is paid once. Each network's numbers are those of
-training it alone (`Trainer`), to rounding: the tests hold them to 1e-9.
+training it alone (`Trainer`), to rounding: the tests hold them to 1e-9. Mini-batches, L1 and
+input features are shared by all configurations (keyword arguments of `train_many`); each network
+shuffles its epochs from its own seed, as `Trainer` does.
 """
 
 import contextlib
@@ -13,7 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import validation as v
+from .features import DEFAULT_FEATURES
 from .kernels import BLOCK_FLOATS, KERNELS, block_accuracy, block_costs, with_ones_row
+from .minibatch import epoch_order, shuffle_seed, steps_per_epoch
 from .network import Params, init_params
 from .training import DIVERGENCE_RATIO, Trainer, TrainingDiverged
 
@@ -49,6 +53,9 @@ def train_many(
     iterations: int,
     *,
     activation: str = "tanh",
+    batch_size: int | None = None,
+    l1: float = 0.0,
+    features=DEFAULT_FEATURES,
     X_test=None,
     Y_test=None,
     threads: int = 1,
@@ -58,21 +65,31 @@ def train_many(
 
     X (n_features, m) and Y (1, m) are shared by all configurations, or X (k, n_features, m) and
     Y (k, 1, m) give each of the k configurations its own data set of the same size (a sweep over
-    noise or data seeds). X_test/Y_test follow the same rule. Configurations of one hidden size
-    are stacked; with threads > 1 the stacks are cut into that many parts trained in parallel
-    (NumPy releases the GIL in its loops), which gives the same numbers. `on_step()`, if given, is
-    called after every step of every stack (from the worker threads when threads > 1); it may raise
-    to abandon training (a stop flag: the exception reaches the caller).
+    noise or data seeds). X_test/Y_test follow the same rule. X is raw (2, m) for features other
+    than the default; activation, batch_size, l1 and features apply to every configuration, as in
+    `Trainer`. Configurations of one hidden size are stacked; with threads > 1 the stacks are cut
+    into that many parts trained in parallel (NumPy releases the GIL in its loops), which gives the
+    same numbers. `on_step()`, if given, is called after every step of every stack (from the worker
+    threads when threads > 1); it may raise to abandon training (a stop flag: the exception reaches
+    the caller).
     """
     configs = [_check_config(c) for c in configs]
     if not configs:
         raise ValueError("configs must contain at least one Config")
     iterations = v.check_int("iterations", iterations, low=1)
     activation = v.check_activation(activation)
-    data = _per_config_data(X, Y, len(configs), "X", "Y")
+    l1 = v.check_l1(l1)
+    features = v.check_feature_names(features)
+    data = _per_config_data(X, Y, len(configs), "X", "Y", features)
+    batch_size = v.check_batch_size(batch_size, data[0][0].shape[1])
     if (X_test is None) != (Y_test is None):
         raise ValueError("X_test and Y_test must be given together")
-    test = None if X_test is None else _per_config_data(X_test, Y_test, len(configs), "X_test", "Y_test")
+    test = None
+    if X_test is not None:
+        test = _per_config_data(X_test, Y_test, len(configs), "X_test", "Y_test", features)
+        if test[0][0].shape[0] != data[0][0].shape[0]:
+            raise ValueError(f"X_test must have {data[0][0].shape[0]} rows (features), like the training data")
+    options = dict(activation=activation, l1=l1, batch_size=batch_size)
     threads = v.check_int("threads", threads, low=1, high=64)
     groups = []
     for hidden_size in sorted({c.hidden_size for c in configs}):
@@ -80,7 +97,7 @@ def train_many(
         groups += [part.tolist() for part in np.array_split(same, min(threads, len(same)))]
 
     def train_group(group):
-        stack = Stack([configs[i] for i in group], [data[i] for i in group], activation)
+        stack = Stack([configs[i] for i in group], [data[i] for i in group], **options)
         stack.on_step = on_step
         return stack, *stack.run(iterations)
 
@@ -93,7 +110,7 @@ def train_many(
     for group, (stack, costs, bad) in zip(groups, trained, strict=True):
         for j, i in enumerate(group):
             if bad[j]:  # rare: redo alone, which finds the exact step and keeps the good ones
-                results[i] = _train_alone(configs[i], data[i], test and test[i], iterations, activation)
+                results[i] = _train_alone(configs[i], data[i], test and test[i], iterations, options)
             else:
                 results[i] = _result(configs[i], costs[j], stack.params(j), data[i], test and test[i], activation)
     return results
@@ -113,23 +130,25 @@ def _result(config, costs, params, data, test, activation, diverged=None) -> Res
     return Result(config, costs, params, accuracy, test_cost, test_accuracy, diverged)
 
 
-def _train_alone(config, data, test, iterations, activation) -> Result:
+def _train_alone(config, data, test, iterations, options) -> Result:
+    """`data` holds the features already: the default features pass them on unchanged."""
     X_test, Y_test = test if test is not None else (None, None)
     trainer = Trainer(
         *data,
         config.hidden_size,
         config.learning_rate,
-        activation=activation,
         init=config.init,
         l2=config.l2,
         random_state=config.random_state,
         X_test=X_test,
         Y_test=Y_test,
         track_accuracy=False,
+        **options,
     )
     with contextlib.suppress(TrainingDiverged):
         trainer.train(iterations)
-    return _result(config, trainer.history["cost"].copy(), trainer.params, data, test, activation, trainer.diverged)
+    params, activation = trainer.params, options["activation"]
+    return _result(config, trainer.history["cost"].copy(), params, data, test, activation, trainer.diverged)
 
 
 class Stack:
@@ -138,9 +157,13 @@ class Stack:
     Every matrix product is a stacked `np.matmul`, which makes for each network the same BLAS
     call, with the same shapes, as `kernels.Network` does: the results are then bit-identical to
     training alone, even where rounding differences would grow (learning rates near divergence).
+    With mini-batches each network has its own epochs' orders (from its seed), so the batch's
+    columns are gathered per network with flat indices into the stacked arrays.
     """
 
-    def __init__(self, configs: list[Config], data: list, activation: str):
+    def __init__(
+        self, configs: list[Config], data: list, activation: str, l1: float = 0.0, batch_size: int | None = None
+    ):
         X0 = data[0][0]
         n_x, m = X0.shape
         n_h, k = configs[0].hidden_size, len(configs)
@@ -157,14 +180,21 @@ class Stack:
         is_weight[:size1].reshape(n_h, n_x + 1)[:, n_x] = 0.0
         is_weight[-1] = 0.0
         l2 = np.array([c.l2 for c in configs])[:, None]
-        self.has_l2 = bool(l2.any())
+        self.has_l2, self.l1 = bool(l2.any()), l1
         self.l2_weight = 2 * l2 * is_weight  # doubled: the gradients below are 2m times dJ
         self.half_l2_over_m = l2 / (2 * m) * is_weight
-        self.scale = 0.5 * np.array([c.learning_rate for c in configs])[:, None] / m  # see kernels.py
+        self.l1_weight = (2 * l1) * is_weight
+        self.l1_over_m = l1 / m * is_weight
+        self.rate = 0.5 * np.array([c.learning_rate for c in configs])[:, None]  # see kernels.py
+        self.scale = self.rate / m
+        self.minibatch = batch_size is not None and batch_size < m
+        seeds = []
         for j, c in enumerate(configs):
-            p = init_params(n_x, n_h, c.init, np.random.default_rng(c.random_state))
+            rng = np.random.default_rng(c.random_state)
+            p = init_params(n_x, n_h, c.init, rng)
             self.T1[j, :, :n_x], self.T1[j, :, n_x:] = p["W1"], p["b1"]
             self.T2[j, :, :-1], self.T2[j, :, -1:] = p["W2"], p["b2"]
+            seeds.append(shuffle_seed(c.random_state, rng) if self.minibatch else None)
         chosen = data[:1] if all(d is data[0] for d in data) else data
         self.X1 = np.stack([with_ones_row(d[0]) for d in chosen])  # (1 or k, n_x+1, m)
         self.X1T = np.ascontiguousarray(self.X1.transpose(0, 2, 1))
@@ -185,13 +215,19 @@ class Stack:
         self.Z2s = np.empty((self.block, k, 1, m))
         self.work = np.empty_like(self.Z2s)
         self.on_step: Callable[[], None] | None = None  # called after every step (train_many's hook)
+        if self.minibatch:
+            self.seeds, self.batch_size = seeds, batch_size
+            self.steps_per_epoch = steps_per_epoch(m, batch_size)
+            self.epoch, self.batch_buffers = -1, {}
 
     def params(self, j: int) -> Params:
         n_x, T1, T2 = self.n_x, self.T1[j], self.T2[j]
         return {"W1": T1[:, :n_x].copy(), "b1": T1[:, n_x:].copy(), "W2": T2[:, :-1].copy(), "b2": T2[:, -1:].copy()}
 
-    def step(self, Z2) -> None:
-        """One update of every network; writes Z2 (k, 1, m) first. Comments as in kernels.py."""
+    def step(self, Z2, t: int) -> None:
+        """One update (step t) of every network; writes Z2 (k, 1, m) first. Comments as in kernels.py."""
+        if self.minibatch:
+            return self.batch_step(Z2, t)
         Hu, Du, dZ2 = self.Hu, self.Du, self.dZ2
         np.matmul(self.T1, self.X1, out=self.H)  # Z1 = W1 X + b1              (k, n_h, m)
         self.activate(Hu, Hu)
@@ -204,10 +240,50 @@ class Stack:
         np.multiply(Du, dZ2[:, 0], out=Du)
         np.matmul(self.D, self.X1T, out=self.G1)
         np.multiply(self.G1, self.W2T, out=self.G1)
-        if self.has_l2:
-            np.add(self.grad, self.l2_weight * self.theta, out=self.grad)
+        self.penalise()
         np.multiply(self.grad, self.scale, out=self.grad)
         np.subtract(self.theta, self.grad, out=self.theta)
+
+    def batch_step(self, Z2, t: int) -> None:
+        """One mini-batch update of every network, each on its own batch of step t; Z2 on every sample."""
+        k, m, n_h = self.k, self.m, self.n_h
+        epoch, b = divmod(t, self.steps_per_epoch)
+        if epoch != self.epoch:  # each network's order of this epoch; X^T and 1 - 2Y in that order
+            orders = np.stack([epoch_order(seed, epoch, m) for seed in self.seeds])  # (k, m)
+            self.X1Tp = np.take_along_axis(self.X1T, orders[:, :, None], axis=1)  # (k, m, n_x+1)
+            self.Sp = np.take_along_axis(self.S, orders[:, None, :], axis=2)  # (k, 1, m)
+            self.flat = orders + m * np.arange(k)[:, None]  # indices into (k * m) flattened arrays
+            self.epoch = epoch
+        start = b * self.batch_size
+        stop = min(start + self.batch_size, m)
+        n = stop - start
+        if n not in self.batch_buffers:
+            self.batch_buffers[n] = (np.empty((n_h + 1, k, n)), np.empty((k, 1, n)), np.empty((n_h, k, n)))
+        A1bu, dZ2b, Dbu = self.batch_buffers[n]  # unit-major, as A1u
+        batch = self.flat[:, start:stop]  # (k, n)
+        np.matmul(self.T1, self.X1, out=self.H)  # Z1 = W1 X + b1 on every sample    (k, n_h, m)
+        self.activate(self.Hu, self.Hu)
+        np.matmul(self.T2, self.A1, out=Z2)  # Z2 = W2 A1 + b2                      (k, 1, m)
+        np.take(self.A1u.reshape(n_h + 1, k * m), batch, axis=1, out=A1bu, mode="clip")  # (n_h+1, k, n)
+        np.take(Z2.reshape(k * m), batch, out=dZ2b[:, 0], mode="clip")
+        np.multiply(dZ2b, 0.5, out=dZ2b)
+        np.tanh(dZ2b, out=dZ2b)
+        np.add(dZ2b, self.Sp[:, :, start:stop], out=dZ2b)  # 2 dZ2 on each batch          (k, 1, n)
+        np.matmul(dZ2b, A1bu.transpose(1, 2, 0), out=self.G2)
+        self.derivative(A1bu[:-1], Dbu)
+        np.multiply(Dbu, dZ2b[:, 0], out=Dbu)
+        np.matmul(Dbu.transpose(1, 0, 2), self.X1Tp[:, start:stop], out=self.G1)
+        np.multiply(self.G1, self.W2T, out=self.G1)
+        self.penalise()
+        np.multiply(self.grad, self.rate / n, out=self.grad)  # the batch's n in place of m
+        np.subtract(self.theta, self.grad, out=self.theta)
+
+    def penalise(self) -> None:
+        """Adds the penalties' gradients, doubled as the rest."""
+        if self.has_l2:
+            np.add(self.grad, self.l2_weight * self.theta, out=self.grad)
+        if self.l1:
+            np.add(self.grad, self.l1_weight * np.sign(self.theta), out=self.grad)
 
     def run(self, iterations: int):
         """Returns costs (k, iterations) and a flag per network that diverged (its costs unusable)."""
@@ -225,7 +301,9 @@ class Stack:
             for i in range(n):  # a blow-up is flagged below, not warned about
                 if self.has_l2:
                     penalties[i] = np.einsum("kp,kp->k", self.theta * self.theta, self.half_l2_over_m)
-                self.step(self.Z2s[i])
+                if self.l1:
+                    penalties[i] += np.einsum("kp,p->k", np.abs(self.theta), self.l1_over_m)
+                self.step(self.Z2s[i], done + i)
                 if self.on_step is not None:
                     self.on_step()
             c = block_costs(self.Z2s[:n, :, 0, :], self.S[:, 0, :], self.work[:n, :, 0, :]) + penalties  # (n, k)
@@ -233,7 +311,7 @@ class Stack:
             costs[:, done : done + n] = c.T
             bad |= ~np.isfinite(c).all(axis=0) | ~np.isfinite(self.theta).all(axis=1)
             bad |= (c > DIVERGENCE_RATIO * first).any(axis=0)
-            self.scale[bad] = 0.0  # freeze the bad ones; they are redone alone
+            self.rate[bad] = self.scale[bad] = 0.0  # freeze the bad ones; they are redone alone
             self.theta[bad] = 0.0
             done += n
         return costs, bad
@@ -250,8 +328,9 @@ def _check_config(config) -> Config:
     return config
 
 
-def _per_config_data(X, Y, k: int, x_name: str, y_name: str) -> list:
-    """[(X_j (n, m), Y_j (1, m))] for each of the k configurations; shared data is one object."""
+def _per_config_data(X, Y, k: int, x_name: str, y_name: str, features: tuple[str, ...]) -> list:
+    """[(X_j (n, m), Y_j (1, m))] for each of the k configurations, X_j holding the chosen features;
+    shared data is one object."""
     X = np.asarray(X, dtype=float) if not isinstance(X, np.ndarray) else X
     if X.ndim == 3:
         if len(X) != k:
@@ -261,9 +340,9 @@ def _per_config_data(X, Y, k: int, x_name: str, y_name: str) -> list:
             raise ValueError(f"{y_name} must have shape (k, 1, m) when {x_name} has shape (k, n_features, m)")
         out = []
         for Xj, Yj in zip(X, Y, strict=True):
-            Xj = v.check_features(x_name, Xj, n_features=X.shape[1])
+            Xj = v.check_inputs(x_name, Xj, features, n_rows=X.shape[1])
             out.append((Xj, v.check_labels(y_name, Yj, Xj.shape[1])))
         return out
-    X = v.check_features(x_name, X)
+    X = v.check_inputs(x_name, X, features)
     shared = (X, v.check_labels(y_name, Y, X.shape[1]))
     return [shared] * k

@@ -5,7 +5,11 @@ W1 is (n_h, n_x), b1 (n_h, 1), W2 (1, n_h), b2 (1, 1).
 
     Z1 = W1 X + b1        A1 = g(Z1)            (g is tanh unless told otherwise)
     Z2 = W2 A1 + b2       A2 = sigmoid(Z2)
-    J  = -1/m sum(Y log A2 + (1 - Y) log(1 - A2))  +  lambda/(2m) (|W1|^2 + |W2|^2)
+    J  = -1/m sum(Y log A2 + (1 - Y) log(1 - A2))  +  lambda/(2m) (|W1|^2 + |W2|^2)     (L2)
+                                                      +  l1/m (sum|W1| + sum|W2|)          (L1)
+
+    dJ/dW gains lambda/m W from L2 and l1/m sign(W) from L1 (the subgradient 0 at W = 0); the
+    biases are not penalised. X holds the input features, one row each (`features.expand`).
 
 These functions are the readable reference; `kernels.py` computes the same steps in place for
 speed, and the tests hold the two to each other.
@@ -55,14 +59,30 @@ def l2_penalty(params: Params, l2: float, m: int) -> float:
     return float(l2 / (2 * m) * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2)))
 
 
-def compute_cost(X: np.ndarray, Y: np.ndarray, params: Params, activation: str = "tanh", l2: float = 0.0) -> float:
-    """The cost J the network is trained on: cross-entropy plus the L2 penalty."""
+def l1_penalty(params: Params, l1: float, m: int) -> float:
+    """l1/m (sum|W1| + sum|W2|): the biases are not penalised."""
+    if l1 == 0:
+        return 0.0
+    return float(l1 / m * (np.sum(np.abs(params["W1"])) + np.sum(np.abs(params["W2"]))))
+
+
+def compute_cost(
+    X: np.ndarray, Y: np.ndarray, params: Params, activation: str = "tanh", l2: float = 0.0, l1: float = 0.0
+) -> float:
+    """The cost J the network is trained on: cross-entropy plus the L2 and L1 penalties."""
     _, cache = forward(X, params, activation)
-    return cross_entropy(cache["Z2"], Y) + l2_penalty(params, l2, Y.shape[1])
+    m = Y.shape[1]
+    return cross_entropy(cache["Z2"], Y) + l2_penalty(params, l2, m) + l1_penalty(params, l1, m)
 
 
 def backward(
-    X: np.ndarray, Y: np.ndarray, params: Params, cache: dict, activation: str = "tanh", l2: float = 0.0
+    X: np.ndarray,
+    Y: np.ndarray,
+    params: Params,
+    cache: dict,
+    activation: str = "tanh",
+    l2: float = 0.0,
+    l1: float = 0.0,
 ) -> Params:
     """Gradients of J with respect to each parameter: {"dW1", "db1", "dW2", "db2"}."""
     _, g_prime = ACTIVATIONS[activation]
@@ -74,6 +94,9 @@ def backward(
     dZ1 = params["W2"].T @ dZ2 * g_prime(cache["A1"])  # (n_h, m)
     dW1 = dZ1 @ X.T / m + l2 / m * params["W1"]
     db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+    if l1:  # np.sign(0) = 0: the subgradient 0 at W = 0
+        dW1 = dW1 + l1 / m * np.sign(params["W1"])
+        dW2 = dW2 + l1 / m * np.sign(params["W2"])
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 

@@ -7,6 +7,8 @@ import numbers
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .features import DEFAULT_FEATURES, expand
+from .features import check_features as check_feature_names  # noqa: F401 - re-exported: one place for checks
 from .network import INITIALISATIONS
 
 MAX_SEED = 2**32 - 1  # scikit-learn's generators take seeds below 2**32; one bound for every seed
@@ -58,6 +60,22 @@ def check_l2(value) -> float:
     return check_number("l2", value, low=0.0)
 
 
+def check_l1(value) -> float:
+    return check_number("l1", value, low=0.0)
+
+
+def check_batch_size(value, m: int) -> int | None:
+    """None (the full batch) or an integer in [1, m], m being the number of training samples."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 1 <= value <= m:
+        raise ValueError(
+            f"batch_size must be None (the full batch) or an integer in [1, {m}], the number of training "
+            f"samples; got {value!r:.40}"
+        )
+    return int(value)
+
+
 def check_random_state(value):
     """None, a seed in [0, MAX_SEED], or a numpy Generator (which the caller's code then advances)."""
     if value is None or isinstance(value, np.random.Generator):
@@ -98,3 +116,18 @@ def check_labels(name: str, Y, m: int) -> np.ndarray:
         bad = float(Y[~np.isin(Y, (0.0, 1.0))][0])
         raise ValueError(f"{name} must contain only the labels 0 and 1, found {bad:g}")
     return Y
+
+
+def check_inputs(name: str, X, features: tuple[str, ...], n_rows: int | None = None) -> np.ndarray:
+    """The network's inputs from X: X itself for the default features, where X may have any number
+    of rows (n_rows if given), as before features existed; otherwise the chosen features (already
+    checked) of raw X (2, m)."""
+    X = check_features(name, X, n_features=n_rows)
+    if features == DEFAULT_FEATURES:
+        return X
+    if X.shape[0] != 2:
+        raise ValueError(
+            f"{name} must have 2 rows, the raw inputs x1 and x2, to compute the features "
+            f"{', '.join(features)}; got {X.shape[0]}"
+        )
+    return expand(X, features)
