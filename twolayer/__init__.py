@@ -5,6 +5,7 @@ params, costs = twolayer.fit(X, Y, learning_rate=0.3, hidden_size=5)   # X (2, m
 
 from .batch import Config, Result, train_many
 from .estimator import TwoLayerClassifier
+from .features import DEFAULT_FEATURES, FEATURES, expand
 from .gradcheck import gradient_check
 from .network import backward, compute_cost, forward, init_params, predict_proba, update
 from .training import DIVERGENCE_RATIO, Snapshot, Trainer, TrainingDiverged, fit
@@ -13,6 +14,9 @@ __all__ = [
     "Config",
     "Result",
     "TwoLayerClassifier",
+    "DEFAULT_FEATURES",
+    "FEATURES",
+    "expand",
     "gradient_check",
     "train_many",
     "DIVERGENCE_RATIO",

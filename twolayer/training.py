@@ -80,7 +80,8 @@ class Trainer:
         divergence_ratio: float | None = DIVERGENCE_RATIO,
     ):
         self.features = v.check_feature_names(features)  # in FEATURES' order
-        self.n_inputs = v.check_features("X", X).shape[0]  # rows of the raw X
+        X = v.check_features("X", X)
+        self.n_inputs = X.shape[0]  # rows of the raw X
         X = v.check_inputs("X", X, self.features)
         Y = v.check_labels("Y", Y, X.shape[1])
         hidden_size = v.check_int("hidden_size", hidden_size, low=1)
