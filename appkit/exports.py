@@ -210,9 +210,14 @@ def history_csv(history: dict[str, np.ndarray]) -> str:
 _HEADER = """\
 \"\"\"Reproduces a run of the twolayer playground: the same data, network and learning rates.
 
-Needs numpy and the twolayer package (run it from the repository, or put twolayer on PYTHONPATH).
+Runs from any folder wherever the twolayer package is installed (Python 3.11 or newer). To get there, once:
+
+    pip install /path/to/twolayer    # the twolayer repository's folder, the one holding pyproject.toml;
+                                     # it installs the twolayer library with NumPy and scikit-learn
+
+then: python twolayer_run.py (or whatever this file is called now).
 It saves nothing: it trains, then prints the final costs, which match the playground's to the last digit
-(on the same machine, with the same versions of NumPy and twolayer).
+(on the same machine, with the same versions of NumPy, scikit-learn and twolayer).
 \"\"\"
 """
 

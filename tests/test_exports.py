@@ -378,3 +378,34 @@ def test_bad_schedules_and_iterations_are_refused(schedule, iteration, message):
 def test_unsafe_csv_names_are_refused(name):
     with pytest.raises(ValueError, match="uploaded_csv_name"):
         reproduce_script(Settings(), [(0, 0.3)], 10, uploaded_csv_name=name)
+
+
+# ---------------------------------------------------------------------------------------------
+# The script where a user runs it: outside the repository, with twolayer installed from its wheel
+
+
+def test_a_downloaded_script_runs_wherever_twolayer_is_installed(tmp_path_factory):
+    """twolayer pip-installed from its wheel into a fresh venv that has no Streamlit and no repository on its
+    path (tests/support/installed_wheel.py, shared with tests/test_packaging.py); each case's script saved in
+    a folder outside the repository (with its CSV) and run there as its header says: the app's numbers."""
+    from tests.support.installed_wheel import installed_twolayer, outside_environment
+
+    _, python = installed_twolayer(tmp_path_factory.getbasetemp())
+    running = {}
+    for name, (settings, schedule, iteration, csv_name) in CASES.items():
+        folder = tmp_path_factory.mktemp("downloads")
+        assert not folder.is_relative_to(REPO_ROOT)
+        if csv_name:
+            (folder / csv_name).write_text(UPLOADED_CSV)
+        script = reproduce_script(settings, schedule, iteration, csv_name)
+        assert "pip install /path/to/twolayer" in script.split('"""')[1]  # the header says how to get there
+        (folder / "twolayer_run.py").write_text(script)
+        running[name] = subprocess.Popen(  # noqa: S603 - the fresh venv's python running our generated script
+            [python, "twolayer_run.py"], cwd=folder, env=outside_environment(), stdout=PIPE, stderr=PIPE, text=True
+        )
+    for name, process in running.items():
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, f"{name}: {stderr}"
+        settings, schedule, iteration, csv_name = CASES[name]
+        upload = Upload.read(UPLOADED_CSV.encode(), csv_name) if csv_name else None
+        assert printed(stdout) == expected_output(train_in_process(settings, schedule, iteration, upload)), name
