@@ -32,9 +32,16 @@ def typed(values) -> dict:
 
 
 def plot_range(X: np.ndarray, margin: float = 0.25) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Fixed axes for data X (m, 2): its bounding box, padded, so the picture does not jump."""
+    """Fixed axes for data X (m, 2): its bounding box, padded, so the picture does not jump.
+
+    Points that all share one place (or differ only in their last few digits) have no extent to pad:
+    the axes then reach 1 beyond them on each side (1e-6 of their distance from the origin if that is
+    larger), a width that a grid of floats and a chart's scale can divide.
+    """
     low, high = X.min(axis=0), X.max(axis=0)
-    pad = margin * (high - low).max()
+    extent = float((high - low).max())
+    size = max(1.0, float(np.abs(X).max()))
+    pad = margin * extent if extent > 1e-9 * size else max(1.0, 1e-6 * size)
     return (float(low[0] - pad), float(high[0] + pad)), (float(low[1] - pad), float(high[1] + pad))
 
 
