@@ -139,8 +139,24 @@ def _reject_constant(name: str):
     raise ValueError(f"the JSON contains {name}; every value must be a finite number")
 
 
+MAX_NUMBER_TEXT = 100  # characters in one number of the parameters file; repr(float) needs at most 24
+
+
+def _json_number(convert):
+    """A JSON number hook that refuses long number texts before converting them (int() of a long digit run is
+    quadratic, and Python's own refusal past 4,300 digits names sys.set_int_max_str_digits)."""
+
+    def parse(text: str):
+        if len(text) > MAX_NUMBER_TEXT:
+            raise ValueError(f"a number is {len(text):,} characters long; at most {MAX_NUMBER_TEXT} are allowed")
+        return convert(text)
+
+    return parse
+
+
 def load_params_json(text: str | bytes) -> dict[str, np.ndarray]:
-    """The parameters (W1, b1, W2, b2 as float arrays) from params_json's text; ValueError if malformed."""
+    """The parameters (W1, b1, W2, b2 as float arrays) from params_json's text; ValueError if malformed.
+    The length is checked first, then each number's; reading takes time linear in the text's length."""
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode("utf-8-sig")
@@ -151,7 +167,9 @@ def load_params_json(text: str | bytes) -> dict[str, np.ndarray]:
     if len(text) > MAX_PARAMS_JSON:
         raise ValueError(f"the parameters file is too large ({len(text):,} characters, at most {MAX_PARAMS_JSON:,})")
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        doc = json.loads(
+            text, parse_constant=_reject_constant, parse_int=_json_number(int), parse_float=_json_number(float)
+        )
     except json.JSONDecodeError as e:
         raise ValueError(f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
     except RecursionError:
