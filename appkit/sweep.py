@@ -7,8 +7,12 @@ arithmetic that of training it alone; tests/test_sweep.py holds it to that).
 """
 
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -29,12 +33,21 @@ class SweepStopped(Exception):
     """Raised by run_sweep when `should_stop()` returned True: the sweep was abandoned part-way."""
 
 
+class SweepBusy(Exception):
+    """Raised by `one_at_a_time` when its owner already runs a sweep."""
+
+
 METRICS = {  # name -> (Result attribute, lower is better)
     "test cost": ("test_cost", True),
     "test accuracy": ("test_accuracy", False),
     "train cost": ("final_cost", True),
     "train accuracy": ("accuracy", False),
 }
+
+CHECK_SECONDS = 0.1  # while training, should_stop and progress are called at least this often
+MAX_STACK_FLOATS = 1 << 21  # a stack's hidden layer k x (hidden+1) x m at most: ~16 MB an array, ~50 ms a step
+clock = time.monotonic  # when the checks are due (tests replace it)
+CURVE_KEEP = 2000  # a result keeps its cost curve thinned to this many points (exact values, the last kept)
 
 
 @dataclass
@@ -43,7 +56,12 @@ class Sweep:
     hidden_sizes: list
     seeds: list
     iterations: int
-    results: dict  # (lr, hidden, seed) -> Result
+    results: dict  # (lr, hidden, seed) -> Result, its costs thinned to CURVE_KEEP points
+    kept: dict = field(default_factory=dict)  # (lr, hidden, seed) -> iterations of a thinned curve's points
+
+    def done(self, lr: float, hidden: int) -> bool:
+        """Whether every seed of the cell has trained (a sweep still running has cells to come)."""
+        return all((lr, hidden, seed) in self.results for seed in self.seeds)
 
     def value(self, metric: str, lr: float, hidden: int) -> float:
         """The metric for one cell, the median over seeds; NaN if any seed diverged."""
@@ -56,6 +74,143 @@ class Sweep:
             values.append(result.costs[-1] if attribute == "final_cost" else getattr(result, attribute))
         return float(np.median(values))
 
+    def curve(self, lr: float, hidden: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(iterations, costs) of one network: every step, or the points kept of a long run."""
+        costs = self.results[(lr, hidden, seed)].costs
+        return self.kept.get((lr, hidden, seed), np.arange(len(costs))), costs
+
+
+def keep_points(n: int, points: int = CURVE_KEEP) -> np.ndarray:
+    """Indices of up to `points` evenly spaced steps of n, the first and the last included."""
+    return np.unique(np.rint(np.linspace(0, n - 1, min(n, points))).astype(np.int64))
+
+
+def slimmed(result: Result, points: int = CURVE_KEEP) -> tuple[Result, np.ndarray | None]:
+    """The result with its cost curve thinned to `points` (and the kept iterations, None if all are kept),
+    and its divergence without the traceback, which held the trainer and its data alive."""
+    diverged = result.diverged.with_traceback(None) if result.diverged is not None else None
+    if len(result.costs) <= points:
+        return replace(result, costs=result.costs.copy(), diverged=diverged), None
+    index = keep_points(len(result.costs), points)
+    return replace(result, costs=result.costs[index], diverged=diverged), index
+
+
+# --- the plan and its budget ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """Networks trained together: one hidden size, some (learning rate, seed) pairs."""
+
+    hidden: int
+    pairs: tuple  # ((lr, seed), ...)
+
+    def floats(self, m: int) -> int:
+        """The size of its hidden layer's arrays: k x (hidden + 1) x m."""
+        return len(self.pairs) * (self.hidden + 1) * m
+
+
+def plan_stacks(learning_rates, hidden_sizes, seeds, m: int) -> list[Group]:
+    """The stacks a sweep trains, in the hidden sizes' order: one per hidden size, cut into parts of at most
+    MAX_STACK_FLOATS so that one step stays short (the stop flag is checked between steps) and memory bounded."""
+    stacks = []
+    for hidden in hidden_sizes:
+        pairs = list(itertools.product(learning_rates, seeds))
+        per = max(1, MAX_STACK_FLOATS // ((hidden + 1) * m))
+        stacks += [Group(hidden, tuple(pairs[i : i + per])) for i in range(0, len(pairs), per)]
+    return stacks
+
+
+@dataclass(frozen=True)
+class Speed:
+    """The engine's measured cost of one step of a stack: overhead + per_float x k x (hidden+1) x m,
+    in CPU seconds of the thread that trains it."""
+
+    overhead: float
+    per_float: float
+
+    def step(self, stack: Group, m: int) -> float:
+        return self.overhead + self.per_float * stack.floats(m)
+
+
+_speeds: dict[str, Speed] = {}
+_speeds_lock = threading.Lock()
+
+
+def _step_seconds(hidden: int, k: int, m: int, activation: str, steps: int) -> float:
+    """CPU seconds per step of a k x hidden stack on m random points, timed over the last `steps`
+    of 2 x steps (the first ones warm the caches)."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(2, m)), (rng.random((1, m)) > 0.5).astype(float)
+    marks = []
+    train_many(X, Y, [Config(0.1, hidden, j) for j in range(k)], 2 * steps, activation=activation,
+               on_step=lambda: marks.append(time.thread_time()))  # fmt: skip
+    return (marks[-1] - marks[steps - 1]) / steps
+
+
+def measured_speed(activation: str = "tanh") -> Speed:
+    """The engine's speed on this machine, measured once per process and activation (~0.2 s): a tiny stack
+    gives the per-step overhead, a big one the cost per float of the hidden layer."""
+    with _speeds_lock:
+        if activation not in _speeds:
+            small = (1, 1, 50)
+            big = (31, 4, 1000)
+            t_small = _step_seconds(*small, activation, 200)
+            t_big = _step_seconds(*big, activation, 25)
+            floats = lambda h, k, m: k * (h + 1) * m  # noqa: E731
+            per_float = max(0.0, (t_big - t_small) / (floats(*big) - floats(*small)))
+            _speeds[activation] = Speed(max(t_small - per_float * floats(*small), 0.0), per_float)
+        return _speeds[activation]
+
+
+def estimate_seconds(stacks: list[Group], m: int, iterations: int, speed: Speed) -> float:
+    """CPU seconds the sweep's training needs, by the measured speed (a loaded machine takes longer)."""
+    return iterations * sum(speed.step(stack, m) for stack in stacks)
+
+
+CONFIRM_SECONDS = 20.0  # a longer sweep asks first; the default one needs ~6 s here, so it never asks
+MAX_SECONDS = 120.0  # a longer one is refused: it would hold one of the 2 cores from the others for minutes
+
+
+def what_to_reduce(learning_rates, hidden_sizes, seeds, m: int, iterations: int, speed: Speed, limit: float,
+                   iteration_choices=()) -> str:  # fmt: skip
+    """A sentence naming what would bring the sweep within `limit` seconds: fewer iterations if some
+    allowed number fits, and the hidden sizes, seeds or rates that cost the most."""
+    stacks = plan_stacks(learning_rates, hidden_sizes, seeds, m)
+    per_iteration = estimate_seconds(stacks, m, 1, speed)
+    fits = [n for n in iteration_choices if n * per_iteration <= limit]
+    parts = []
+    if fits:
+        parts.append(f"{max(fits):,} iterations (not {iterations:,})")
+    biggest = sorted(hidden_sizes)[-2:] if len(hidden_sizes) > 1 else []
+    if biggest:
+        parts.append(f"leave out {' and '.join(map(str, biggest))} hidden units")
+    if len(seeds) > 1:
+        parts.append(f"1 seed (not {len(seeds)})")
+    if len(learning_rates) > 3:
+        parts.append(f"fewer learning rates ({len(learning_rates)} now)")
+    if m > 500:
+        parts.append(f"fewer samples on the Playground ({m:,} training points now)")
+    return "; or ".join(parts) if parts else "fewer iterations"
+
+
+_running: "weakref.WeakSet" = weakref.WeakSet()
+_running_lock = threading.Lock()
+
+
+@contextmanager
+def one_at_a_time(owner: object) -> Iterator[None]:
+    """Holds `owner`'s (a session's) one sweep slot for the block; SweepBusy if it is taken."""
+    with _running_lock:
+        if owner in _running:
+            raise SweepBusy
+        _running.add(owner)
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running.discard(owner)
+
 
 def run_sweep(
     data,
@@ -67,41 +222,62 @@ def run_sweep(
     activation="tanh",
     init="he",
     l2=0.0,
-    progress=None,
+    progress: Callable[[float], None] | None = None,
     threads: int = 1,
     should_stop: Callable[[], bool] | None = None,
+    partial: Callable[[Sweep], None] | None = None,
+    speed: Speed | None = None,
 ) -> Sweep:
-    """Trains every combination; `progress(fraction)` is called after each hidden size's stack.
-    `threads` > 1 splits each stack across threads (train_many): faster for one user, but the app
-    keeps 1 so that a room of users shares the cores fairly. `should_stop()` is called before each
-    hidden size's stack: when it returns True, no further stack starts and SweepStopped is raised.
-    Both callbacks are called from the calling thread."""
+    """Trains every combination. While training, at least every CHECK_SECONDS (between steps):
+    `should_stop()`, and when it returns True training ends with SweepStopped; `progress(fraction)` with
+    the share of the estimated work done (it may raise, too: the Sweep page's updates of its progress
+    bar are where Streamlit ends a run whose tab closed or that a rerun replaces). After each hidden size:
+    `partial(sweep)` with the results so far, and progress. `threads` > 1 splits each stack across threads
+    (train_many): faster for one user, but the app keeps 1 so that a room of users shares the cores fairly;
+    the callbacks are then called from the thread that reaches the check. Results keep cost curves of at
+    most CURVE_KEEP points (Sweep.curve gives their iterations)."""
     X, Y, X_test, Y_test = data
-    results = {}
-    for n, hidden in enumerate(hidden_sizes):
+    m = X.shape[1]
+    stacks = plan_stacks(learning_rates, hidden_sizes, seeds, m)
+    speed = speed or Speed(1.0, 0.0)  # without a measured speed, progress counts steps of stacks
+    weights = [iterations * speed.step(stack, m) for stack in stacks]
+    total = sum(weights)
+    sweep = Sweep(list(learning_rates), list(hidden_sizes), list(seeds), iterations, {})
+    done = 0.0  # the estimated work of the stacks finished
+    state = {"steps": 0, "checked": clock()}
+
+    def check(fraction: float) -> None:
+        state["checked"] = clock()
         if should_stop is not None and should_stop():
             raise SweepStopped
-        configs = [Config(lr, hidden, seed, init, l2) for lr, seed in itertools.product(learning_rates, seeds)]
-        trained = train_many(
-            X, Y, configs, iterations, activation=activation, X_test=X_test, Y_test=Y_test, threads=threads
-        )
+        if progress is not None:
+            progress(min(fraction, 1.0))
+
+    check(0.0)
+    for n, (stack, weight) in enumerate(zip(stacks, weights, strict=True)):
+        state["steps"] = 0
+        share = weight / total / (iterations * max(1, min(threads, len(stack.pairs))))
+
+        def on_step(share=share, start=done / total) -> None:
+            state["steps"] += 1
+            if clock() - state["checked"] >= CHECK_SECONDS:
+                check(start + share * state["steps"])
+
+        configs = [Config(lr, stack.hidden, seed, init, l2) for lr, seed in stack.pairs]
+        trained = train_many(X, Y, configs, iterations, activation=activation, X_test=X_test, Y_test=Y_test,
+                             threads=threads, on_step=on_step)  # fmt: skip
         for config, result in zip(configs, trained, strict=True):
-            results[(config.learning_rate, hidden, config.random_state)] = result
-        if progress:
-            progress((n + 1) / len(hidden_sizes))
-    return Sweep(list(learning_rates), list(hidden_sizes), list(seeds), iterations, results)
-
-
-def stack_cost(hidden: int) -> float:
-    """A hidden size's stack's share of a sweep's training time, roughly: measured 0.34, 0.57, 0.83, 1.29 and
-    2.45 s for 1, 2, 5, 10 and 20 units (5 rates, 2,000 steps, 500 points), about 2.5 + hidden."""
-    return 2.5 + hidden
-
-
-def progress_fractions(hidden_sizes) -> list[float]:
-    """The fraction of a sweep done after each hidden size's stack, weighted by `stack_cost`."""
-    costs = np.cumsum([stack_cost(h) for h in hidden_sizes])
-    return [float(c / costs[-1]) for c in costs]
+            key = (config.learning_rate, stack.hidden, config.random_state)
+            sweep.results[key], index = slimmed(result)
+            if index is not None:
+                sweep.kept[key] = index
+        done += weight
+        last_of_its_size = n + 1 == len(stacks) or stacks[n + 1].hidden != stack.hidden
+        if last_of_its_size:
+            if partial is not None:
+                partial(sweep)
+            check(done / total)
+    return sweep
 
 
 # --- the heat map ---------------------------------------------------------------------------------
@@ -139,8 +315,11 @@ def heatmap_figure(sweep: Sweep, metric: str, current: tuple[float, int] | None)
     _, lower_better = METRICS[metric]
     cols, rows = len(sweep.hidden_sizes), len(sweep.learning_rates)
     cell = cell_size(cols, rows)
-    xs, ys, values, texts = [], [], [], []
+    xs, ys, values, texts, pending = [], [], [], [], []
     for lr, hidden in itertools.product(sweep.learning_rates, sweep.hidden_sizes):
+        if not sweep.done(lr, hidden):  # a sweep still training: its cell comes later
+            pending.append((str(hidden), f"{lr:g}"))
+            continue
         value = sweep.value(metric, lr, hidden)
         xs.append(str(hidden))
         ys.append(f"{lr:g}")
@@ -197,6 +376,18 @@ def heatmap_figure(sweep: Sweep, metric: str, current: tuple[float, int] | None)
                 customdata=pick(customdata, False),
                 marker=dict(symbol="square", size=cell - 3, color="#dadce0", line=dict(width=0)),
                 hovertemplate="learning rate %{y}, %{x} hidden: diverged<extra>click to open in the playground</extra>",
+            )
+        )
+    if pending:
+        fig.add_trace(
+            go.Scatter(
+                x=[x for x, _ in pending],
+                y=[y for _, y in pending],
+                mode="markers+text",
+                text=["…"] * len(pending),
+                textfont=dict(size=font, color="#5f6368"),
+                marker=dict(symbol="square", size=cell - 3, color="#f1f3f4", line=dict(width=0)),
+                hovertemplate="learning rate %{y}, %{x} hidden: training…<extra></extra>",
             )
         )
     if current is not None and f"{current[0]:g}" in ys and str(current[1]) in xs:
@@ -361,13 +552,6 @@ def rate_colours(learning_rates) -> dict:
     return dict(zip(ordered, picked, strict=True))
 
 
-def thinned(costs: np.ndarray, points: int = CURVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """(iterations, costs) at up to `points` evenly spaced iterations, the first and the last included."""
-    n = len(costs)
-    index = np.unique(np.rint(np.linspace(0, n - 1, min(n, points))).astype(np.int32))
-    return index, costs[index].astype(np.float32)
-
-
 def curves_figure(sweep: Sweep, seed: int, height: int | None = None) -> go.Figure:
     """Cost curves as small multiples, one panel per hidden size, a colour per learning rate with one
     legend entry per rate; hovering a curve names its configuration. Curves are thinned to CURVE_POINTS."""
@@ -386,7 +570,9 @@ def curves_figure(sweep: Sweep, seed: int, height: int | None = None) -> go.Figu
     colours = rate_colours(sweep.learning_rates)
     for (j, hidden), lr in itertools.product(enumerate(sweep.hidden_sizes), sweep.learning_rates):
         result = sweep.results[(lr, hidden, seed)]
-        x, y = thinned(result.costs)
+        iterations, costs = sweep.curve(lr, hidden, seed)
+        shown = keep_points(len(costs), CURVE_POINTS)
+        x, y = iterations[shown], costs[shown].astype(np.float32)
         config = f"α {lr:g}, {hidden} hidden"
         end = "diverged" if result.diverged is not None else f"final cost {result.costs[-1]:.4f}"
         fig.add_trace(

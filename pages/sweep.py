@@ -1,4 +1,12 @@
-"""Sweep: train learning rates x hidden sizes at once and see which work; click a cell to open it."""
+"""Sweep: train learning rates x hidden sizes at once and see which work; click a cell to open it.
+
+A sweep has a budget and an owner: its training time is estimated from the engine's measured speed before
+it starts (refused above MAX_SECONDS, asked for above CONFIRM_SECONDS); one runs per session at a time; and
+it ends within a fraction of a second when its tab closes, a new run of the page replaces it, or Cancel is
+pressed. The last three need no code of their own: every update of the progress bar (at least every
+CHECK_SECONDS, between training steps) is a Streamlit call, where Streamlit 1.67 raises StopException or
+RerunException into this script's thread once the session asked for it.
+"""
 
 import time
 from dataclasses import replace
@@ -10,16 +18,23 @@ from appkit import session
 from appkit.build import build_data
 from appkit.settings import BY_NAME, Settings, describe_change
 from appkit.sweep import (
+    CONFIRM_SECONDS,
     DEFAULT_HIDDEN,
     DEFAULT_ITERATIONS,
     DEFAULT_RATES,
     HIDDEN_CHOICES,
+    MAX_SECONDS,
     METRICS,
+    SweepBusy,
     boundaries_figure,
     curves_figure,
+    estimate_seconds,
     heatmap_figure,
-    progress_fractions,
+    measured_speed,
+    one_at_a_time,
+    plan_stacks,
     run_sweep,
+    what_to_reduce,
 )
 from twolayer.figures import plot_range
 
@@ -30,6 +45,90 @@ def open_in_playground(s: session.Session, settings: Settings, lr: float, hidden
     change = describe_change(s.settings, cell)
     s.open(cell, note=f"From the sweep: {change or 'the same settings'}.")
     st.switch_page("pages/playground.py")
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def cancelled() -> None:
+    """Cancel's click: its rerun has already stopped the sweep (see the module's docstring)."""
+    st.toast("Sweep cancelled: the previous results stay.", icon=":material/cancel:")
+
+
+def train(s: session.Session, settings: Settings, rates, hidden, iterations: int, seeds: int, long_ok: bool) -> None:
+    """Checks the request and its budget, then trains with progress, a Cancel button and the heat map filling
+    in as each hidden size finishes; the result goes to the session. Says why when it does not train."""
+    if not rates or not hidden:
+        st.error("Pick at least one learning rate and one hidden size.")
+        return
+    try:
+        data = build_data(settings, s.upload)
+    except ValueError as error:
+        st.error(f"The playground's data cannot be used for a sweep: {error}.")
+        return
+    rates, hidden, seeds = sorted(rates), sorted(hidden), list(range(int(seeds)))
+    m = data[0].shape[1]
+    speed = measured_speed(settings.activation)
+    seconds = estimate_seconds(plan_stacks(rates, hidden, seeds, m), m, iterations, speed)
+    choices = BY_NAME["iterations"].choices
+    if seconds > MAX_SECONDS:
+        advice = what_to_reduce(rates, hidden, seeds, m, iterations, speed, MAX_SECONDS, choices)
+        st.error(
+            f"This sweep needs about {duration(seconds)} of computing, more than the {duration(MAX_SECONDS)} a "
+            f"sweep may take on this shared server. To fit, try {advice}."
+        )
+        return
+    if seconds > CONFIRM_SECONDS and not long_ok:
+        advice = what_to_reduce(rates, hidden, seeds, m, iterations, speed, CONFIRM_SECONDS, choices)
+        st.warning(
+            f"This sweep needs about {duration(seconds)} of computing (longer while the server is busy). Tick "
+            f"*Allow a long sweep* and press Run sweep again, or for a quick one try {advice}."
+        )
+        return
+    n = len(rates) * len(hidden) * len(seeds)
+    try:
+        with one_at_a_time(s):
+            live = st.empty()  # the progress bar and Cancel, gone once the sweep is done
+            left, right = live.container().columns([5, 1], vertical_alignment="bottom")
+            bar = left.progress(0.0, text=f"Training {n} networks…")
+            right.button("Cancel", key="sweep_cancel", on_click=cancelled, icon=":material/cancel:")
+            slot = st.empty()
+            start = time.perf_counter()
+            metric = next(iter(METRICS)) if data[2] is not None else "train cost"
+            current = (settings.learning_rate, settings.hidden_size)
+            drawn = []
+
+            def report(fraction: float) -> None:
+                elapsed = time.perf_counter() - start
+                left_s = f", about {duration(elapsed / fraction * (1 - fraction))} left" if fraction > 0.05 else ""
+                bar.progress(fraction, text=f"Training {n} networks: {fraction:.0%}{left_s}")
+
+            def partial(sweep) -> None:  # the heat map so far, not yet clickable
+                drawn.append(1)
+                figure = heatmap_figure(sweep, metric, current)
+                slot.plotly_chart(
+                    figure, key=f"sweep_partial_{len(drawn)}", width="content", config={"displayModeBar": False}
+                )
+
+            sweep = run_sweep(
+                data,
+                rates,
+                hidden,
+                seeds,
+                iterations,
+                activation=settings.activation,
+                init=settings.init,
+                l2=settings.l2,
+                progress=report,
+                partial=partial,
+                speed=speed,
+            )
+            s.sweep = (sweep, data, settings, time.perf_counter() - start)
+            live.empty()
+            slot.empty()
+    except SweepBusy:
+        st.warning("A sweep is already running in this session: wait for it, or cancel it.")
 
 
 def main() -> None:
@@ -54,37 +153,14 @@ def main() -> None:
             "Iterations", BY_NAME["iterations"].choices, value=DEFAULT_ITERATIONS, format_func="{:,}".format
         )
         seeds = right.number_input("Seeds per cell", 1, 5, 1, help="Initialisation seeds 0..n-1; cells show the median")
+        long_ok = st.checkbox(
+            f"Allow a long sweep (up to {duration(MAX_SECONDS)})",
+            key="sweep_long",
+            help=f"Sweeps estimated to need more than {duration(CONFIRM_SECONDS)} of computing ask first.",
+        )
         submitted = st.form_submit_button("Run sweep", type="primary")
     if submitted:
-        if not rates or not hidden:
-            st.error("Pick at least one learning rate and one hidden size.")
-        else:
-            data = build_data(settings, s.upload)
-            rates, hidden = sorted(rates), sorted(hidden)
-            n = len(rates) * len(hidden) * int(seeds)
-            bar = st.progress(0.0, text=f"Training {n} networks: {hidden[0]} hidden units…")
-            fractions = iter(progress_fractions(hidden))  # weighted: a stack of 20 units takes ~6x one of 1
-            upcoming = iter(hidden[1:] + [None])
-
-            def report(_: float) -> None:
-                done, following = next(fractions), next(upcoming)
-                doing = f"{following} hidden units…" if following is not None else "drawing…"
-                bar.progress(done, text=f"Training {n} networks: {done:.0%}, {doing}")
-
-            start = time.perf_counter()
-            sweep = run_sweep(
-                data,
-                rates,
-                hidden,
-                list(range(int(seeds))),
-                iterations,
-                activation=settings.activation,
-                init=settings.init,
-                l2=settings.l2,
-                progress=report,
-            )
-            bar.empty()
-            s.sweep = (sweep, data, settings, time.perf_counter() - start)
+        train(s, settings, rates, hidden, iterations, seeds, long_ok)
     if s.sweep is None:
         st.info("Choose the values and press Run sweep.")
         return

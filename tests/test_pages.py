@@ -17,7 +17,8 @@ from appkit.build import build_data
 from appkit.explain import forward_one
 from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING
 from appkit.scenes import SCENES
-from appkit.settings import DEFAULTS, UPLOAD, Settings, to_query
+from appkit.settings import BY_NAME, DEFAULTS, UPLOAD, Settings, to_query
+from appkit.sweep import HIDDEN_CHOICES
 from tests.support.apptest import (
     COMPARE,
     HOW,
@@ -135,6 +136,44 @@ def test_sweep_needs_a_rate_and_a_hidden_size():
     at = run_sweep(open_app(page=SWEEP), [], [2])
     assert texts(at.error) == ["Pick at least one learning rate and one hidden size."]
     assert session_of(at).sweep is None and not at.get("plotly_chart")
+
+
+def test_a_sweep_over_the_budget_is_refused_saying_what_to_reduce_and_keeps_the_results(monkeypatch):
+    import appkit.sweep
+
+    monkeypatch.setattr(appkit.sweep, "measured_speed", lambda activation: appkit.sweep.Speed(1e-4, 3e-8))
+    at = run_sweep(open_app({"n": "5000"}, page=SWEEP), [0.3], [2], 100)
+    before = session_of(at).sweep
+    everything = list(BY_NAME["learning_rate"].choices)
+    at = run_sweep(at, everything, list(HIDDEN_CHOICES), 50_000, seeds=5)
+    (message,) = texts(at.error)
+    assert re.match(r"This sweep needs about [\d.]+ min of computing, more than the 2\.0 min a sweep may", message)
+    assert "To fit, try" in message and "50 and 64 hidden units" in message and "1 seed (not 5)" in message
+    assert session_of(at).sweep is before and "sweep_heatmap" in plotly_charts(at)  # nothing lost
+
+
+def test_a_long_sweep_asks_first_and_runs_once_allowed(monkeypatch):
+    import appkit.sweep
+
+    slow = appkit.sweep.Speed(0.06, 0.0)  # 60 ms a step: 2 stacks x 200 steps "need" 24 s
+    monkeypatch.setattr(appkit.sweep, "measured_speed", lambda activation: slow)
+    at = run_sweep(open_app(page=SWEEP), [0.3, 1.0], [2, 3], 200)
+    (message,) = texts(at.warning)
+    assert message.startswith("This sweep needs about 24 s of computing") and "Allow a long sweep" in message
+    assert session_of(at).sweep is None
+    by_label(at.checkbox, "Allow a long sweep (up to 2.0 min)").check()
+    at = click(at, label="Run sweep")
+    assert not at.warning and session_of(at).sweep[0].iterations == 200
+    assert set(plotly_charts(at)) == {"sweep_heatmap", "sweep_boundaries", "sweep_curves"}  # no partial maps left
+
+
+def test_the_default_sweep_never_asks():
+    """The limit keeps the default sweep instant: its estimate by this machine's measured speed is far below."""
+    from appkit.sweep import CONFIRM_SECONDS, estimate_seconds, measured_speed, plan_stacks
+
+    m = build_data(DEFAULTS)[0].shape[1]
+    stacks = plan_stacks([0.01, 0.1, 0.3, 1.0, 3.0], [1, 2, 5, 10, 20], [0], m)
+    assert estimate_seconds(stacks, m, 2000, measured_speed("tanh")) < CONFIRM_SECONDS / 2
 
 
 def test_a_sweep_cell_opens_the_playground_trains_it_and_says_what_changed():

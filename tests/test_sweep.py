@@ -4,30 +4,41 @@ without Streamlit: a sweep must give exactly, bit for bit, the playground's run 
 
 import contextlib
 import itertools
+import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
+import appkit.sweep
 from appkit.build import build_data, build_trainer
 from appkit.explain import forward_one, hidden_units_figure
 from appkit.settings import Settings
 from appkit.sweep import (
+    CHECK_SECONDS,
+    CURVE_KEEP,
     CURVE_POINTS,
     MARGIN,
+    MAX_STACK_FLOATS,
     METRICS,
+    Speed,
     Sweep,
+    SweepBusy,
     SweepStopped,
     boundaries_figure,
     cell_size,
     curves_figure,
+    estimate_seconds,
     heatmap_figure,
+    measured_speed,
+    one_at_a_time,
     panel_grid,
     panel_origin,
-    progress_fractions,
+    plan_stacks,
     run_sweep,
     subsample,
     text_colour,
+    what_to_reduce,
 )
 from twolayer import Trainer, TrainingDiverged, fit, train_many
 from twolayer.figures import CLASS_COLOURS, plot_range
@@ -187,18 +198,18 @@ def test_threads_reach_the_training(data, monkeypatch):
         np.testing.assert_array_equal(two.results[key].costs, result.costs)
 
 
-def test_progress_reports_increasing_fractions_ending_at_one(data):
+def test_progress_reports_increasing_fractions_ending_at_one(data, monkeypatch):
+    monkeypatch.setattr(appkit.sweep, "CHECK_SECONDS", float("inf"))  # only the checks at the start and per size
     seen = []
     run_sweep(data, [0.1, 0.3], [1, 2, 3, 4], [0], 50, progress=seen.append)
-    assert len(seen) == 4
-    assert all(0 < a < b for a, b in itertools.pairwise(seen))
-    assert seen[-1] == 1.0
-    assert seen == pytest.approx([0.25, 0.5, 0.75, 1.0])
+    assert seen == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0])  # without a speed, each stack's steps count alike
+    seen.clear()
+    run_sweep(data, [0.1, 0.3], [1, 2, 3, 4], [0], 50, progress=seen.append, speed=Speed(0.0, 1.0))
+    assert seen[-1] == 1.0 and all(a < b for a, b in itertools.pairwise(seen))
+    assert seen[1] == pytest.approx(2 / (2 + 3 + 4 + 5))  # weighted by the hidden layer's size
 
 
 def test_should_stop_is_checked_before_each_stack(data, monkeypatch):
-    import appkit.sweep
-
     calls, trained = [], []
 
     def spy(X, Y, configs, *args, **kwargs):
@@ -206,6 +217,7 @@ def test_should_stop_is_checked_before_each_stack(data, monkeypatch):
         return train_many(X, Y, configs, *args, **kwargs)
 
     monkeypatch.setattr(appkit.sweep, "train_many", spy)
+    monkeypatch.setattr(appkit.sweep, "CHECK_SECONDS", float("inf"))
     with pytest.raises(SweepStopped):  # True at the third call: two stacks trained, the third not started
         run_sweep(data, [0.1, 0.3], [1, 2, 3], [0], 50, should_stop=lambda: calls.append(1) or len(calls) >= 3)
     assert len(calls) == 3 and trained == [1, 2]
@@ -214,6 +226,127 @@ def test_should_stop_is_checked_before_each_stack(data, monkeypatch):
         run_sweep(data, [0.1], [1], [0], 50, should_stop=lambda: True)
     assert trained == []
     assert len(run_sweep(data, [0.1, 0.3], [1, 2], [0], 50, should_stop=lambda: False).results) == 4
+
+
+def test_should_stop_and_progress_are_called_between_steps_every_check_seconds(data, monkeypatch):
+    """A fake clock that advances 0.03 s per reading: with checks due every CHECK_SECONDS (0.1 s), one comes
+    every fourth step, inside a stack; a True ends training there, steps before its end."""
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 0.03
+        return now[0]
+
+    monkeypatch.setattr(appkit.sweep, "clock", clock)
+    steps, checks = [], []
+    original = appkit.sweep.train_many
+
+    def counting(*args, on_step, **kwargs):
+        return original(*args, on_step=lambda: (steps.append(1), on_step()), **kwargs)
+
+    monkeypatch.setattr(appkit.sweep, "train_many", counting)
+    stop_at = 6
+
+    def should_stop() -> bool:
+        checks.append(len(steps))
+        return len(checks) == stop_at
+
+    with pytest.raises(SweepStopped):
+        run_sweep(data, [0.1, 0.3], [2], [0], 500, should_stop=should_stop)
+    assert CHECK_SECONDS <= 0.25  # the brief: a stop flag checked at least every 0.25 s
+    assert checks[0] == 0 and len(checks) == stop_at  # one before training, then one every 4 readings
+    assert [b - a for a, b in itertools.pairwise(checks)] == [4] * (stop_at - 1)
+    assert len(steps) == checks[-1] < 500  # training ended at the check that said stop
+
+
+def test_big_stacks_are_cut_so_a_step_stays_short():
+    stacks = plan_stacks([0.1, 0.3, 1.0], [2, 64], [0, 1, 2, 3, 4], 5000)
+    assert [s.hidden for s in stacks][:1] == [2] and sum(s.hidden == 2 for s in stacks) == 1
+    big = [s for s in stacks if s.hidden == 64]
+    assert len(big) > 1 and all(s.floats(5000) <= MAX_STACK_FLOATS for s in big)
+    pairs = [p for s in big for p in s.pairs]  # every (lr, seed) once, in order
+    assert pairs == list(itertools.product([0.1, 0.3, 1.0], [0, 1, 2, 3, 4]))
+    assert plan_stacks([0.1], [64], [0], 10**6)[0].pairs == ((0.1, 0),)  # one network is never cut
+
+
+def test_a_cut_stack_gives_the_same_numbers(data, monkeypatch):
+    whole = run_sweep(data, [0.1, 0.3, 1.0], [3], [0, 1], 100)
+    monkeypatch.setattr(appkit.sweep, "MAX_STACK_FLOATS", 4 * data[0].shape[1] * 2)  # 2 networks a stack
+    assert len(plan_stacks([0.1, 0.3, 1.0], [3], [0, 1], data[0].shape[1])) == 3
+    cut = run_sweep(data, [0.1, 0.3, 1.0], [3], [0, 1], 100)
+    for key, result in whole.results.items():
+        np.testing.assert_array_equal(cut.results[key].costs, result.costs)
+        np.testing.assert_array_equal(cut.results[key].params["W1"], result.params["W1"])
+
+
+def test_partial_results_come_after_each_hidden_size(data):
+    seen = []
+    sweep = run_sweep(data, [0.1, 0.3], [1, 3], [0, 1], 50, partial=lambda s: seen.append(dict(s.results)))
+    assert [sorted({h for _, h, _ in r}) for r in seen] == [[1], [1, 3]]
+    assert seen[-1] == sweep.results
+    early = Sweep([0.1, 0.3], [1, 3], [0, 1], 50, seen[0])
+    assert early.done(0.3, 1) and not early.done(0.3, 3)
+    fig = heatmap_figure(early, "train cost", None)
+    pending = fig.data[-1]
+    assert list(pending.x) == ["3", "3"] and list(pending.text) == ["…", "…"] and pending.customdata is None
+    assert sorted(fig.data[0].customdata, key=tuple) == [[0.1, 1], [0.3, 1]]
+
+
+def test_long_curves_are_thinned_to_exact_values_with_the_last_kept(data):
+    iterations = 5000
+    sweep = run_sweep(data, [0.3, 10.0], [2], [0], iterations)
+    trainer = alone(data, 0.3, 2, 0, iterations)
+    x, y = sweep.curve(0.3, 2, 0)
+    assert len(y) == CURVE_KEEP and x[0] == 0 and x[-1] == iterations - 1
+    np.testing.assert_array_equal(y, trainer.history["cost"][x])  # exact, float64
+    assert sweep.value("train cost", 0.3, 2) == trainer.history["cost"][-1]
+    diverged = sweep.results[(10.0, 2, 0)]
+    if diverged.diverged is not None:
+        assert diverged.diverged.__traceback__ is None  # it held the trainer and its data
+    curve = next(t for t in curves_figure(sweep, seed=0).data if t.hovertemplate.startswith("α 0.3, 2 hidden"))
+    assert curve.x[-1] == iterations - 1 and len(curve.x) == CURVE_POINTS
+    np.testing.assert_allclose(curve.y, trainer.history["cost"][np.asarray(curve.x)], rtol=1e-6)
+
+
+def test_the_estimate_follows_the_engines_measured_speed(data):
+    """Estimated and spent CPU seconds of this thread, in one run: within a factor of two."""
+    speed = measured_speed("tanh")
+    assert speed is measured_speed("tanh") and speed.per_float > 0  # measured once per process
+    rates, hidden, seeds, iterations = [0.1, 0.3, 1.0], [2, 16], [0, 1], 400
+    m = data[0].shape[1]
+    estimate = estimate_seconds(plan_stacks(rates, hidden, seeds, m), m, iterations, speed)
+    start = time.thread_time()
+    run_sweep(data, rates, hidden, seeds, iterations)
+    spent = time.thread_time() - start
+    assert 0.5 < spent / estimate < 2, f"estimated {estimate:.2f} s, spent {spent:.2f} s"
+
+
+def test_what_to_reduce_names_iterations_that_fit():
+    speed = Speed(1e-4, 2e-8)
+    rates, hidden, seeds, m = [0.1, 0.3, 1.0, 3.0], [5, 32, 64], [0, 1], 4000
+    advice = what_to_reduce(rates, hidden, seeds, m, 50_000, speed, 30.0, (100, 500, 1000, 5000))
+    fits = int(advice.split(" iterations")[0].replace(",", ""))
+    seconds = lambda n: estimate_seconds(plan_stacks(rates, hidden, seeds, m), m, n, speed)  # noqa: E731
+    assert seconds(fits) <= 30.0 < seconds(500)  # the most of the allowed numbers that fits
+    assert "32 and 64 hidden" in advice and "1 seed (not 2)" in advice and "4,000 training points" in advice
+
+
+def test_one_sweep_at_a_time_per_owner():
+    class Owner:
+        pass
+
+    first, second = Owner(), Owner()
+    with one_at_a_time(first):
+        with pytest.raises(SweepBusy), one_at_a_time(first):
+            pass
+        with one_at_a_time(second):  # another session is not held up
+            pass
+    with one_at_a_time(first):  # released at the end, also after an exception
+        pass
+    with pytest.raises(SweepStopped), one_at_a_time(first):
+        raise SweepStopped
+    with one_at_a_time(first):
+        pass
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -420,12 +553,6 @@ def test_curves_has_a_line_per_configuration(sweep):
     costs = sweep.results[(0.3, 2, 0)].costs
     assert len(fine_curve.x) == CURVE_POINTS and fine_curve.x[0] == 0 and fine_curve.x[-1] == len(costs) - 1
     np.testing.assert_allclose(fine_curve.y, costs[np.asarray(fine_curve.x)], rtol=1e-6)
-
-
-def test_progress_is_weighted_by_the_stacks_size():
-    fractions = progress_fractions([1, 2, 5, 10, 20])
-    assert fractions[-1] == 1.0 and all(0 < a < b for a, b in itertools.pairwise(fractions))
-    assert fractions[0] < 0.1 and fractions[3] < 0.6  # the 20-unit stack is ~45 % of the training time
 
 
 # --- explain ------------------------------------------------------------------------------------
