@@ -9,7 +9,10 @@ from sklearn.datasets import make_moons
 
 import twolayer
 from tests.support import plain_tutorial as plain
+from twolayer.features import FEATURES, expand
 from twolayer.network import cross_entropy, init_params
+
+FEATURE_SETS = [("x1", "x2"), ("x1^2", "x2^2"), ("x1", "x2", "x1*x2", "sin(x1)"), FEATURES]
 
 
 @pytest.fixture
@@ -43,16 +46,44 @@ def test_forward_cost_and_backward_match_the_plain_tutorial(moons):
         np.testing.assert_allclose(grads[name], expected[name], rtol=0, atol=1e-15)
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
-@pytest.mark.parametrize("l2", [0.0, 0.7])
-def test_gradients_match_central_differences(moons, activation, l2):
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
+@pytest.mark.parametrize("l2, l1", [(0.0, 0.0), (0.7, 0.0), (0.0, 0.4), (0.5, 0.3)])
+@pytest.mark.parametrize("features", FEATURE_SETS)
+def test_gradients_match_central_differences(moons, activation, l2, l1, features):
     X, Y = moons
-    params = init_params(2, 4, "he", np.random.default_rng(1))
+    X = expand(X, features)
+    n_x = len(features)
+    params = init_params(n_x, 4, "he", np.random.default_rng(1))
     params["b1"] = np.random.default_rng(2).normal(size=(4, 1))
-    errors = twolayer.gradient_check(X, Y, params, activation=activation, l2=l2)
+    for name in ("W1", "W2"):  # |W| has a kink at 0: keep every weight at least 0.05 from it
+        params[name] = np.sign(params[name]) * np.maximum(np.abs(params[name]), 0.05)
+    errors = twolayer.gradient_check(X, Y, params, activation=activation, l2=l2, l1=l1)
     assert set(errors) == {"W1", "b1", "W2", "b2"}
     for name, error in errors.items():
         assert error < 1e-7, (name, error)
+
+
+def test_l1_gradient_is_the_sign_times_l1_over_m_and_zero_at_zero(moons):
+    X, Y = moons
+    params = init_params(2, 3, "he", np.random.default_rng(0))
+    params["W1"][0, 0] = 0.0
+    _, cache = twolayer.forward(X, params)
+    plain_grads = twolayer.backward(X, Y, params, cache)
+    grads = twolayer.backward(X, Y, params, cache, l1=0.6)
+    m = X.shape[1]
+    np.testing.assert_allclose(grads["dW1"] - plain_grads["dW1"], 0.6 / m * np.sign(params["W1"]), rtol=0, atol=1e-17)
+    np.testing.assert_allclose(grads["dW2"] - plain_grads["dW2"], 0.6 / m * np.sign(params["W2"]), rtol=0, atol=1e-17)
+    assert grads["dW1"][0, 0] == plain_grads["dW1"][0, 0]  # the subgradient 0 at W = 0
+    np.testing.assert_array_equal(grads["db1"], plain_grads["db1"])  # biases are not penalised
+    penalty = twolayer.compute_cost(X, Y, params, l1=0.6) - twolayer.compute_cost(X, Y, params)
+    assert penalty == pytest.approx(0.6 / m * (np.abs(params["W1"]).sum() + np.abs(params["W2"]).sum()), rel=1e-12)
+
+
+def test_linear_activation_is_the_identity(moons):
+    X, _ = moons
+    params = init_params(2, 3, "he", np.random.default_rng(0))
+    _, cache = twolayer.forward(X, params, "linear")
+    np.testing.assert_array_equal(cache["A1"], params["W1"] @ X + params["b1"])
 
 
 def test_gradient_check_catches_a_wrong_gradient(moons, monkeypatch):
