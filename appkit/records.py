@@ -2,15 +2,18 @@
 
 from dataclasses import asdict
 
+import numpy as np
+
 from .build import Upload
 from .runstate import Run
 from .settings import UPLOAD
 
 MAX_RECORDS = 50  # a session keeps its last 50 runs: its memory stays bounded however long it plays
+MAX_CURVE_POINTS = 2000  # a record's cost curves are thinned to this many points (a run may have 50,000 steps)
 
 
 def record(run: Run, upload: Upload | None) -> dict:
-    """One row: the run's number, every setting, its final numbers, and its curve and parameters.
+    """One row: the run's number, every setting, its final numbers, its thinned curves and parameters.
     A run on uploaded data names the file and its rows instead of the generator's noise and samples."""
     settings = asdict(run.settings)
     if run.settings.dataset == UPLOAD and upload is not None:
@@ -20,11 +23,21 @@ def record(run: Run, upload: Upload | None) -> dict:
         **settings,
         "learning rates": run.learning_rates,
         **run.summary(),
-        "costs": run.trainer.history["cost"].copy(),
-        "test_costs": run.trainer.history.get("test_cost"),
-        "params": run.trainer.params,
-        "data": run.data,
+        **curve("cost", run.trainer.history.get("cost")),
+        **curve("test_cost", run.trainer.history.get("test_cost")),
+        "params": run.trainer.params,  # a copy, a few floats
+        "data": run.data,  # the run's own arrays, shared by every run on the same data (not a copy)
     }
+
+
+def curve(name: str, values) -> dict:
+    """A history's curve as a record keeps it: "<name>s" its values at up to MAX_CURVE_POINTS evenly spaced
+    steps (exact, the last one kept; a copy, not a view that would hold the trainer's whole buffer) and
+    "<name>_iterations" those steps; None for both without it."""
+    if values is None:
+        return {f"{name}s": None, f"{name}_iterations": None}
+    index = np.unique(np.rint(np.linspace(0, len(values) - 1, min(len(values), MAX_CURVE_POINTS))).astype(np.int64))
+    return {f"{name}s": np.array(values[index]), f"{name}_iterations": index}
 
 
 TABLE_COLUMNS = (

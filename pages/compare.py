@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from appkit import records, session
-from twolayer.figures import boundary_figure, plot_range, thin
+from twolayer.figures import boundary_figure, plot_range
 
 PALETTE = ["#1a73e8", "#e8710a", "#188038", "#d93025"]
 
@@ -48,10 +48,10 @@ def main() -> None:
     picked = [by_label[name] for name in chosen]
     curves = go.Figure()
     for colour, r in zip(PALETTE, picked, strict=False):
-        x, y = thin(r["costs"])
+        x, y = r["cost_iterations"], r["costs"]  # a record keeps its curves thinned (records.curve)
         curves.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f"#{r['run']} train", line=dict(color=colour)))
         if r["test_costs"] is not None:
-            x, y = thin(r["test_costs"])
+            x, y = r["test_cost_iterations"], r["test_costs"]
             curves.add_trace(
                 go.Scatter(x=x, y=y, mode="lines", name=f"#{r['run']} test", line=dict(color=colour, dash="dash"))
             )

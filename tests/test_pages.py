@@ -25,6 +25,7 @@ from tests.support.apptest import (
     PLAYGROUND,
     SWEEP,
     YOUR_DATA,
+    array,
     button,
     by_label,
     click,
@@ -265,6 +266,32 @@ def test_compare_picks_any_two_of_three_runs():
     assert chosen.value[-1].startswith("#3: moons, α 0.3, 3 hidden")
     ok(chosen.set_value([chosen.options[0], chosen.options[2]]).run())
     assert set(plotly_charts(at)) == {"compare_curves", "compare_boundary_1", "compare_boundary_3"}
+
+
+def test_a_record_keeps_thinned_exact_curves_not_the_trainers_buffers():
+    from appkit import records
+    from appkit.session import Session
+
+    s = Session(Settings(samples=100, test_share=0.3, iterations=5000), probe=False)
+    run = s.current_run()
+    run.step(4999)
+    (record,) = s.all_records()
+    history = run.trainer.history
+    for name in ("cost", "test_cost"):
+        values, steps = record[f"{name}s"], record[f"{name}_iterations"]
+        assert len(values) == records.MAX_CURVE_POINTS and steps[0] == 0 and steps[-1] == 4998  # the last kept
+        np.testing.assert_array_equal(values, history[name][steps])  # exact at the points kept
+        assert not np.shares_memory(values, history[name])  # a view would keep the whole buffer alive
+    assert record["data"] is run.data  # the run's own arrays, not a copy
+
+
+def test_compare_draws_a_records_thinned_curves_at_their_iterations():
+    at = go(two_runs({"test": "0.2", "iters": "1000", "speed": "100"}), COMPARE)
+    first = session_of(at).all_records()[0]
+    train = plotly_charts(at)["compare_curves"]["data"][0]
+    assert train["name"] == "#1 train"
+    np.testing.assert_array_equal(array(train["x"]), first["cost_iterations"])
+    np.testing.assert_array_equal(array(train["y"]), first["costs"])
 
 
 # --- How it works -------------------------------------------------------------------------------
