@@ -3,8 +3,11 @@
 make_moons(500, noise=0.2), 5 tanh units, learning rate 0.3, 5000 full-batch steps, He init, seed 0.
 The implementations run interleaved, in rotating order, so that load from other processes hits
 them alike; ratios are of medians from the same run. Also checks that twolayer's costs equal the
-plain code's. Run from the repository root: `python benchmarks/bench_engine.py [repeats]`.
-The helpers here (`moons`, `environment`, `interleaved`) are shared by the other bench_*.py scripts.
+plain code's. Then mini-batches: batch sizes 1, 32 and the full batch at 500 and 5,000 samples,
+`twolayer.fit(batch_size=...)` against the plain code run on each batch (the cost recorded on
+every sample, as twolayer records it), interleaved likewise. Run from the repository root:
+`python benchmarks/bench_engine.py [repeats]`. The helpers here (`moons`, `environment`,
+`interleaved`) are shared by the other bench_*.py scripts.
 """
 
 import contextlib
@@ -88,6 +91,68 @@ def sklearn_fit(X, Y) -> list:
         return model.fit(X.T, Y[0]).loss_curve_
 
 
+def plain_minibatch_fit(X, Y, batch_size, steps) -> list:
+    """The plain tutorial code on mini-batches: each step records the cost on every sample, then
+    runs forward and backward on the step's batch (epoch e's order: default_rng((seed, e)))."""
+    params = plain.set_parameters(X, Y, HIDDEN, np.random.default_rng(SEED))
+    m = X.shape[1]
+    per_epoch = -(-m // batch_size)
+    costs = []
+    for t in range(steps):
+        y, _ = plain.forward_propagation(X, params)
+        costs.append(plain.cost(y, Y))
+        epoch, b = divmod(t, per_epoch)
+        batch = np.random.default_rng((SEED, epoch)).permutation(m)[b * batch_size : (b + 1) * batch_size]
+        Xb, Yb = X[:, batch], Y[:, batch]
+        _, cache = plain.forward_propagation(Xb, params)
+        params = plain.update_parameters(plain.back_propagation(Xb, Yb, params, cache), params, LEARNING_RATE)
+    return costs
+
+
+def minibatch_runs(X, Y, batch_size: int, steps: int) -> dict:
+    return {
+        "plain": lambda: plain_minibatch_fit(X, Y, batch_size, steps),
+        "twolayer": lambda: twolayer.fit(X, Y, LEARNING_RATE, HIDDEN, steps, random_state=SEED, batch_size=batch_size)[
+            1
+        ],
+    }
+
+
+MINIBATCH_STEPS = {500: 2000, 5000: 300}  # steps timed per sample count
+
+
+def minibatch_table(repeats: int) -> None:
+    """Batch sizes 1, 32 and full at 500 and 5,000 samples: µs per step and per epoch, plain vs twolayer."""
+    print(f"\nMini-batches: {HIDDEN} tanh units, learning rate {LEARNING_RATE}; {repeats} interleaved repetitions")
+    print("(the cost is recorded on every sample at every step, so a step costs at least a forward pass over all)\n")
+    print(
+        "| samples | batch size | steps | plain µs/step | twolayer µs/step | plain / twolayer "
+        "| same, CPU time | twolayer ms/epoch |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for m, steps in MINIBATCH_STEPS.items():
+        X, Y = moons(n_samples=m)
+        for batch_size in (1, 32, m):
+            runs = minibatch_runs(X, Y, batch_size, steps)
+            times, cpu, costs = interleaved(runs, repeats)
+            diff = float(np.max(np.abs(np.subtract(costs["twolayer"], costs["plain"]))))
+            if diff > 1e-9:
+                raise SystemExit(
+                    f"batch size {batch_size}, {m} samples: costs differ from the plain code's by {diff:.3g}"
+                )
+            plain_us, ours_us = (1e6 * statistics.median(times[name]) / steps for name in ("plain", "twolayer"))
+            epoch_ms = ours_us * -(-m // batch_size) / 1000
+            label = f"{batch_size} (full)" if batch_size == m else str(batch_size)
+            ratio, cpu_ratio = plain_us / ours_us, statistics.median(cpu["plain"]) / statistics.median(cpu["twolayer"])
+            print(
+                f"| {m:,} | {label} | {steps} | {plain_us:.1f} | {ours_us:.1f} | {ratio:.2f} | {cpu_ratio:.2f} "
+                f"| {epoch_ms:.2f} |"
+            )
+    print(
+        f"\nEvery twolayer cost equals the plain code's to 1e-9 (checked in each row). {environment().splitlines()[0]}"
+    )
+
+
 def main(repeats: int = 7) -> None:
     X, Y = moons()
     args = (X, Y, LEARNING_RATE, HIDDEN, STEPS)
@@ -125,6 +190,7 @@ def main(repeats: int = 7) -> None:
         f"\ntwolayer.fit costs vs plain code: max abs diff {diff:.1e} (≤ 1e-9: OK); "
         "scikit-learn's last cost differs: its initialisation is Glorot-uniform, not He."
     )
+    minibatch_table(max(3, repeats // 2))
 
 
 if __name__ == "__main__":
