@@ -35,6 +35,6 @@ pages = [
 ]
 deep_link = session.navigation_ready()  # pages/*.py check it (session.ensure_app)
 page = st.navigation(pages)
-if deep_link:  # a link opened before navigation existed
-    st.switch_page(deep_link)
+if deep_link:  # a link opened before navigation existed; the switches dropped its query: give the scene back
+    st.switch_page(deep_link, query_params=session.current().url_query())
 page.run()
