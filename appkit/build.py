@@ -72,7 +72,8 @@ def build_data(settings: Settings, upload: Upload | None = None) -> Data:
 
 
 def build_trainer(settings: Settings, data: Data) -> Trainer:
-    """The app's Trainer for `data` = build_data(...)'s four arrays, at the settings' learning rate."""
+    """The app's Trainer for `data` = build_data(...)'s four arrays, at the settings' learning rate. X stays the raw
+    points (2, m): the Trainer computes the settings' features from them."""
     s = check(settings)
     if not isinstance(data, (tuple, list)) or len(data) != 4:
         raise ValueError("data must be the four arrays (X_train, Y_train, X_test, Y_test) from build_data")
@@ -84,8 +85,17 @@ def build_trainer(settings: Settings, data: Data) -> Trainer:
         s["learning_rate"],
         activation=s["activation"],
         init=s["init"],
+        l1=s["l1"],
         l2=s["l2"],
         random_state=s["init_seed"],
         X_test=X_test,
         Y_test=Y_test,
+        batch_size=batch_size(s["batch_size"], np.shape(Y_train)[-1] if np.ndim(Y_train) == 2 else 1),
+        features=s["features"],
     )
+
+
+def batch_size(setting: int, m: int) -> int | None:
+    """The engine's batch_size for the setting on m training points: None (the full batch) for 0, else at most m
+    (a test share can leave fewer training points than the batch the sidebar offered)."""
+    return None if setting == 0 else min(setting, m)

@@ -3,13 +3,18 @@
 import streamlit as st
 
 from .session import PRESENT_KEY, Session, bind_widgets, widget_key
-from .settings import BY_NAME, FIELDS, UPLOAD, Field, Settings
+from .settings import BY_NAME, DEFAULTS, FIELDS, UPLOAD, Field, Settings, batch_sizes
 
 GROUPS = ("Data", "Network", "Advanced")
 
 
 def _widget(f: Field, disabled: bool = False, choices: tuple | None = None, show=None):
     key, label, tip, show = widget_key(f.name), f.label, f.help, show or f.show
+    if f.widget == "toggle":
+        return st.toggle(label, key=key, help=tip, disabled=disabled)
+    if f.widget == "pills":  # a subset, in the table's order
+        chosen = st.pills(label, f.choices, selection_mode="multi", key=key, help=tip, disabled=disabled)
+        return tuple(c for c in f.choices if c in chosen)
     if f.widget == "select":
         return st.selectbox(label, choices or f.choices, key=key, format_func=show, help=tip, disabled=disabled)
     if f.widget == "radio":
@@ -27,6 +32,25 @@ def _dataset(upload_name: str | None) -> str:
     f = BY_NAME["dataset"]
     choices = tuple(d for d in f.choices if d != UPLOAD or upload_name)
     return _widget(f, choices=choices, show=lambda v: f"Your data ({upload_name})" if v == UPLOAD else f.show(v))
+
+
+def _batch_size(session: Session, samples: int) -> int:
+    """Batch sizes up to the sample count (the upload's rows with uploaded data), and full."""
+    f, key = BY_NAME["batch_size"], widget_key("batch_size")
+    choices = batch_sizes(session.upload.rows if samples == 0 and session.upload else samples or DEFAULTS.samples)
+    if st.session_state.get(key) not in choices:  # fewer samples than the batch: the largest batch that fits
+        st.session_state[key] = choices[-1]
+    return _widget(f, choices=choices)
+
+
+def _features(session: Session) -> tuple:
+    """The feature pills; with none chosen the features in force stay (a network needs an input)."""
+    chosen = _widget(BY_NAME["features"])
+    if not chosen:
+        session.error = "The network needs at least one input feature: the features in force stay."
+        session.widgets_stale = True
+        return session.settings.features
+    return chosen
 
 
 def sidebar(session: Session) -> tuple[Settings, bool]:
@@ -47,6 +71,10 @@ def sidebar(session: Session) -> tuple[Settings, bool]:
                 for f in (f for f in FIELDS if f.group == group):
                     if f.name == "dataset":
                         values[f.name] = _dataset(session.upload.name if session.upload else None)
+                    elif f.name == "batch_size":
+                        values[f.name] = _batch_size(session, 0 if values["dataset"] == UPLOAD else values["samples"])
+                    elif f.name == "features":
+                        values[f.name] = _features(session)
                     else:  # noise and samples shape generated data only
                         uploaded = f.name in ("noise", "samples") and values["dataset"] == UPLOAD
                         values[f.name] = _widget(f, disabled=uploaded)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 
 from twolayer.activations import ACTIVATIONS
 from twolayer.data import DATASETS, MAX_NOISE, MAX_TEST_SHARE
+from twolayer.features import DEFAULT_FEATURES, FEATURES
 from twolayer.network import INITIALISATIONS
 from twolayer.validation import MAX_SEED  # one bound for every seed, the engine's
 
@@ -20,6 +21,8 @@ UPLOAD = "upload"  # the dataset name for the user's own CSV (the Your data page
 AUTO_UPDATES = 16  # "auto" speed: a run takes about this many chart updates (>= 10 frames, <= 4 s)
 MAX_URL_WARNINGS = 5  # more bad URL parameters are summed up in one line
 MAX_URL_TEXT = 200  # a URL value longer than this is refused before it is parsed
+BOOL_TEXT = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
+BATCH_SIZES = (0, *(2**k for k in range(13)))  # 0 = the full batch; powers of two up to 4,096 (< 5,000 samples)
 
 
 @dataclass(frozen=True)
@@ -29,12 +32,17 @@ class Settings:
     dataset: str = "moons"  # make_moons, as the tutorial
     noise: float = 0.2  # make_moons(noise=.2)
     samples: int = 500  # make_moons(n_samples=500)
+    discretize: bool = False  # the map in two colours (P > 0.5 or not) instead of shades
+    show_test: bool = True  # draw the test points (when there is a test share)
     learning_rate: float = 0.3  # fit(X, Y, 0.3, 5, 5000)
     hidden_size: int = 5
     iterations: int = 5000
+    batch_size: int = 0  # points per gradient step; 0 = the full batch, as the tutorial
+    features: tuple = DEFAULT_FEATURES  # the network's inputs, computed from (x1, x2); the tutorial's: the point
     test_share: float = 0.0  # the tutorial trains on all its data
     activation: str = "tanh"
     init: str = "he"  # He initialisation, the tutorial's choice
+    l1: float = 0.0
     l2: float = 0.0
     data_seed: int = 0
     init_seed: int = 0
@@ -49,7 +57,10 @@ class Settings:
 
     def model_key(self) -> tuple:
         """What the network's shape and start depend on: a change means a fresh run."""
-        return (self.hidden_size, self.activation, self.init, self.l2, self.init_seed)
+        return (
+            self.hidden_size, self.activation, self.init, self.l1, self.l2, self.init_seed, self.batch_size,
+            self.features,
+        )  # fmt: skip
 
 
 DEFAULTS = Settings()
@@ -60,7 +71,8 @@ class Field:
     """One setting: what it may hold and how users see it.
 
     A field has either `choices` (a fixed list: a select box, radio or a slider with stops) or a range
-    `low`..`high` in steps of `step` (a slider or a number box). `kind` is the Python type of its value.
+    `low`..`high` in steps of `step` (a slider or a number box). `kind` is the Python type of its value:
+    bool for a toggle (choices False, True), tuple for a non-empty subset of `choices` in their order.
     """
 
     name: str  # the Settings attribute
@@ -69,7 +81,7 @@ class Field:
     label: str
     help: str
     group: str  # "Data", "Network" or "Advanced": where the sidebar puts it
-    widget: str  # "select", "radio", "stops" (select_slider), "slider" or "number"
+    widget: str  # "select", "radio", "stops" (select_slider), "slider", "number", "toggle" or "pills" (a subset)
     choices: tuple = ()
     low: float = 0
     high: float = 0
@@ -88,17 +100,35 @@ class Field:
             return "auto" if value == 0 else f"{value:,} steps/update"
         if self.name == "iterations":
             return f"{value:,}"
+        if self.kind is bool:
+            return "on" if value else "off"
+        if self.kind is tuple:
+            return ", ".join(value)
         return url_text(value)
 
     def allowed(self) -> str:
         """What the field accepts, in words (for messages and the README)."""
+        if self.kind is bool:
+            return "1 (on) or 0 (off)"
+        if self.kind is tuple:
+            return "one or more of " + ", ".join(self.choices) + " in this order (in a URL: comma-separated)"
         if self.choices:
-            return "one of " + ", ".join(url_text(c) for c in self.choices)
+            shown = self.names if self.names and self.kind is not str else {}  # batch: "full" for 0
+            return "one of " + ", ".join(shown.get(c, url_text(c)) for c in self.choices)
         kind = "a whole number" if self.kind is int else "a number"
         return f"{kind} from {url_text(self.low)} to {url_text(self.high)}"
 
     def check(self, value):
         """`value` as a plain int, float or str if the field allows it; ValueError otherwise."""
+        if self.kind is bool:
+            if type(value) is not bool:
+                raise ValueError(f"{self.name} must be {self.allowed()}; got {value!r:.40}")
+            return value
+        if self.kind is tuple:  # a non-empty subset of the choices, in their order
+            ok = type(value) is tuple and value and all(type(v) is str for v in value)
+            if not ok or value != tuple(c for c in self.choices if c in value):
+                raise ValueError(f"{self.name} must be {self.allowed()}; got {value!r:.60}")
+            return value
         if self.kind is str:
             # type(...) is str: a str subclass could override __repr__ and escape a script's string literal.
             if type(value) is not str or value not in self.choices:
@@ -121,6 +151,17 @@ class Field:
         """One URL value, checked and snapped to the widget's step; ValueError with a message for the user."""
         if len(raw) > MAX_URL_TEXT:
             raise ValueError("is too long")
+        if self.kind is bool:
+            if raw.lower() not in BOOL_TEXT:
+                raise ValueError(f"must be {self.allowed()}")
+            return BOOL_TEXT[raw.lower()]
+        if self.kind is tuple:
+            named = [part.strip() for part in raw.split(",")]
+            if any(part not in self.choices for part in named) or not raw.strip():
+                raise ValueError(f"must be {self.allowed()}")
+            return tuple(c for c in self.choices if c in named)  # in the table's order, each once
+        if self.names and raw in self.names.values() and self.kind is not str:  # batch=full
+            return next(value for value, shown in self.names.items() if shown == raw)
         if self.kind is str:
             if raw not in self.choices:
                 raise ValueError(f"must be {self.allowed()}")
@@ -146,7 +187,7 @@ class Field:
 
 
 DATASET_NAMES = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "gaussian": "Gaussian", "spiral": "Spiral"}
-ACTIVATION_NAMES = {"tanh": "tanh (the tutorial's)", "relu": "ReLU", "sigmoid": "sigmoid"}
+ACTIVATION_NAMES = {"tanh": "tanh (the tutorial's)", "relu": "ReLU", "sigmoid": "sigmoid", "linear": "linear"}
 INIT_NAMES = {"he": "He: randn·√(2/fan_in)", "small": "small: randn·0.01"}
 
 # fmt: off
@@ -160,6 +201,11 @@ FIELDS = (
           "Data", "slider", low=0.0, high=MAX_NOISE, step=0.05),
     Field("samples", "n", int, "Samples", "Number of points (train and test together).",
           "Data", "slider", low=50, high=5000, step=50),
+    Field("discretize", "disc", bool, "Discretize output",
+          "Paint the map in two colours (P > 0.5 or not) instead of shades of the probability.",
+          "Data", "toggle", choices=(False, True)),
+    Field("show_test", "showtest", bool, "Show test data", "Draw the held-out test points (with a test share).",
+          "Data", "toggle", choices=(False, True)),
     Field(
         "learning_rate", "lr", float, "Learning rate",
         "Step size α of gradient descent. Changing it while a run trains or is paused lets it continue; "
@@ -169,8 +215,16 @@ FIELDS = (
     ),
     Field("hidden_size", "hidden", int, "Hidden units", "Neurons in the hidden layer (the tutorial uses 5).",
           "Network", "slider", low=1, high=64),
-    Field("iterations", "iters", int, "Iterations", "Full-batch gradient-descent steps in a run.",
+    Field("iterations", "iters", int, "Iterations", "Gradient-descent steps in a run (one per batch).",
           "Network", "stops", choices=(100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)),
+    Field("batch_size", "batch", int, "Batch size",
+          "Points per gradient step. Full: every training point, as the tutorial. Smaller: mini-batches of the "
+          "training points, reshuffled every epoch from the initialisation seed.",
+          "Network", "select", choices=BATCH_SIZES, names={0: "full"}),
+    Field("features", "feat", tuple, "Input features",
+          "What the network sees of a point (x1, x2): the tutorial feeds x1 and x2; products and sines let a "
+          "small network draw curved boundaries. At least one.",
+          "Network", "pills", choices=FEATURES),
     Field("test_share", "test", float, "Test share", "Share of the points held out to measure generalisation.",
           "Advanced", "slider", low=0.0, high=MAX_TEST_SHARE, step=0.05),
     Field("activation", "act", str, "Hidden activation", "The function g in A1 = g(W1 X + b1).",
@@ -178,6 +232,8 @@ FIELDS = (
     Field("init", "init", str, "Initialisation",
           "Weights start random, biases at zero. Small weights start at cost ≈ ln 2.",
           "Advanced", "radio", choices=INITIALISATIONS, names=INIT_NAMES),
+    Field("l1", "l1", float, "L1 rate", "λ of the penalty λ/m·(|W1|₁ + |W2|₁), included in the train cost.",
+          "Advanced", "stops", choices=(0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)),
     Field("l2", "l2", float, "L2 rate", "λ of the penalty λ/(2m)·(|W1|² + |W2|²), included in the train cost.",
           "Advanced", "stops", choices=(0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)),
     Field("data_seed", "dseed", int, "Data seed", "Seed of the generated points and of the train/test split.",
@@ -199,7 +255,9 @@ def url_text(value) -> str:
     """Exact text for a value: integers in full (a seed of 1234567 must not become 1.23457e+06)."""
     if isinstance(value, str):
         return value
-    if isinstance(value, numbers.Integral):
+    if isinstance(value, tuple):  # features: x1,x2,x1^2
+        return ",".join(value)
+    if isinstance(value, numbers.Integral):  # True and False too: 1 and 0
         return str(int(value))
     short = f"{value:g}"
     return short if float(short) == value else repr(float(value))
@@ -247,10 +305,21 @@ def from_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[str
             warnings.append(
                 f"URL parameter {name}={_short(str(raw))} {error}; using the default {field.show(field.default)}."
             )
+    batch, samples = values.get("batch_size", DEFAULTS.batch_size), values.get("samples", DEFAULTS.samples)
+    if batch > samples:  # the sidebar offers only batches up to the sample count
+        values["batch_size"] = batch_sizes(samples)[-1]
+        warnings.append(
+            f"URL parameter batch={batch} is more than the {samples:,} samples; using {values['batch_size']}."
+        )
     if len(warnings) > MAX_URL_WARNINGS:
         rest = len(warnings) - MAX_URL_WARNINGS + 1
         warnings = warnings[: MAX_URL_WARNINGS - 1] + [f"… and {rest} more URL parameters that could not be used."]
     return replace(DEFAULTS, **values), warnings
+
+
+def batch_sizes(samples: int) -> tuple[int, ...]:
+    """The batch sizes offered for `samples` points: full (0), then the powers of two up to `samples`."""
+    return tuple(b for b in BATCH_SIZES if b <= samples)
 
 
 def to_query(settings: Settings) -> dict[str, str]:
@@ -258,13 +327,17 @@ def to_query(settings: Settings) -> dict[str, str]:
     return {f.url: url_text(getattr(settings, f.name)) for f in FIELDS if getattr(settings, f.name) != f.default}
 
 
+VIEW_ONLY = ("speed", "discretize", "show_test")  # how a run is shown, not what it is
+
+
 def describe_change(old: Settings, new: Settings) -> str:
     """'lr 0.3 → 1, hidden 5 → 8': what differs, for notes and ghost-run hovers."""
     parts = []
     for f in FIELDS:
         a, b = getattr(old, f.name), getattr(new, f.name)
-        if a != b and f.name != "speed":
-            parts.append(f"{f.url} {url_text(a)} → {url_text(b)}")
+        if a != b and f.name not in VIEW_ONLY:
+            shown = f.names if f.names and f.kind is not str else {}  # batch: "full" for 0
+            parts.append(f"{f.url} {shown.get(a, url_text(a))} → {shown.get(b, url_text(b))}")
     return ", ".join(parts)
 
 
@@ -272,7 +345,7 @@ def short_label(settings: Settings, against: Settings) -> str:
     """'lr 10': the first setting in which `settings` differs from `against`, for a ghost's legend."""
     for f in FIELDS:
         value = getattr(settings, f.name)
-        if value != getattr(against, f.name) and f.name != "speed":
+        if value != getattr(against, f.name) and f.name not in VIEW_ONLY:
             return f"{f.url} {url_text(value)}"
     return "same settings"
 
@@ -281,7 +354,8 @@ def url_table() -> str:
     """The README's table of URL parameters, in Markdown."""
     lines = ["| parameter | setting | allowed | default |", "|---|---|---|---|"]
     for f in FIELDS:
-        lines.append(f"| `{f.url}` | {f.label} | {f.allowed()} | {url_text(f.default)} |")
+        default = f.names.get(f.default, url_text(f.default)) if f.names and f.kind is not str else url_text(f.default)
+        lines.append(f"| `{f.url}` | {f.label} | {f.allowed()} | {default} |")
     for name, meaning in OTHER_URL_NAMES.items():
         lines.append(f"| `{name}` | {meaning} | | |")
     return "\n".join(lines)

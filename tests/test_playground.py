@@ -80,7 +80,7 @@ def test_first_load_shows_the_tutorials_run_ready_to_train():
     labels = [w.label for w in at.sidebar if getattr(w, "label", None) not in (None, "Presenter mode", "Advanced")]
     assert labels == [f.label for f in FIELDS]  # one widget per field of the settings table, in its order
     for f in FIELDS:
-        assert sidebar_widget(at, f.label).value == f.default, f.label
+        assert setting_shown(at, f) == f.default, f.label
     (advanced,) = [e for e in at.get("expander") if e.label == "Advanced"]
     inside = {getattr(w, "label", None) for w in advanced.children.values()}
     assert inside == {f.label for f in FIELDS if f.group == "Advanced"}
@@ -93,6 +93,7 @@ def test_first_load_shows_the_tutorials_run_ready_to_train():
         "step": "Step",
         "step_one": "+1",
         "reset": "Reset",
+        "regenerate": "Regenerate",
         "clear_ghosts": "Clear ghosts",
     }
     assert enabled(at) == {"train": True, "step": True, "step_one": True, "reset": False}
@@ -109,9 +110,18 @@ def test_first_load_shows_the_tutorials_run_ready_to_train():
 START = replace(DEFAULTS, speed=SPEED)  # the settings every control test starts from
 
 
+def setting_shown(at, f: Field):
+    """The value of `f`'s sidebar widget as a setting (the feature pills hold a list)."""
+    value = sidebar_widget(at, f.label).value
+    return tuple(value) if f.kind is tuple else value
+
+
 def other_value(f: Field, settings: Settings):
     """A value of field `f` other than the one in `settings`: the next choice, or one step up."""
     current = getattr(settings, f.name)
+    if f.kind is tuple:  # the feature pills: one more feature
+        added = next(c for c in f.choices if c not in current)
+        return tuple(c for c in f.choices if c in current or c == added)
     if f.choices:
         choices = [c for c in f.choices if c != UPLOAD]  # uploaded data needs an upload: see test_pages
         return choices[(choices.index(current) + 1) % len(choices)]
@@ -134,10 +144,11 @@ def test_every_control_changes_the_run_and_the_url(f):
     before = run_of(at)
     assert before.status == PAUSED and before.iteration == SPEED
     value = other_value(f, START)
-    ok(sidebar_widget(at, f.label).set_value(value).run())
+    shown = list(value) if f.kind is tuple else value  # pills hold a list
+    ok(sidebar_widget(at, f.label).set_value(shown).run())
     new = replace(START, **{f.name: value})
     run = run_of(at)
-    assert sidebar_widget(at, f.label).value == value
+    assert sidebar_widget(at, f.label).value == shown
     assert session_of(at).settings == new
     assert at.query_params == {"speed": str(SPEED)} | {f.url: url_text(value)}
     notes = texts(at.info)
@@ -184,7 +195,7 @@ def test_a_url_with_every_setting_restores_them_all():
     at = open_app(query)
     assert not at.warning and run_of(at).settings == expected
     for f in FIELDS:
-        assert sidebar_widget(at, f.label).value == changed[f.name], f.label
+        assert setting_shown(at, f) == changed[f.name], f.label
     assert at.query_params == query
 
 
@@ -354,7 +365,7 @@ def test_a_hostile_url_warns_and_keeps_the_defaults():
         "… and 2 more URL parameters that could not be used.",
     ]
     assert run_of(at).settings == DEFAULTS
-    assert all(sidebar_widget(at, f.label).value == f.default for f in FIELDS)
+    assert all(setting_shown(at, f) == f.default for f in FIELDS)
     assert at.query_params == {}  # the bad values are gone from the address bar
     ok(at.run())
     assert texts(at.warning) == warnings  # still there to read

@@ -10,7 +10,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from appkit.build import batch_size
 from appkit.settings import (
+    BATCH_SIZES,
+    BOOL_TEXT,
     BY_NAME,
     BY_URL,
     DEFAULTS,
@@ -31,21 +34,38 @@ from appkit.settings import (
 )
 from twolayer import Trainer
 from twolayer.data import DATASETS, MAX_NOISE, MAX_SAMPLES, MAX_TEST_SHARE, MIN_SAMPLES, make_dataset, train_test_split
+from twolayer.features import DEFAULT_FEATURES, FEATURES
 
 MAX_WARNING = 250  # characters: a warning is one short sentence
 FIELD_IDS = [f.name for f in FIELDS]
 
 
 def values_of(f) -> list:
-    """What a field allows, at its edges: every choice, or low, a middle value and high."""
+    """What a field allows, at its edges: every choice, or low, a middle value and high; for the features one
+    each, the tutorial's two, a curved pair and all seven."""
+    if f.kind is tuple:
+        return [(c,) for c in f.choices] + [DEFAULT_FEATURES, ("x1^2", "x2^2"), FEATURES]
     if f.choices:
         return list(f.choices)
     middle = f.kind(round((f.low + f.high) / 2 / f.step) * f.step)
     return [f.kind(f.low), middle, f.kind(f.high)]
 
 
+def outside_text(f) -> list[str]:
+    """URL values just outside what the field allows."""
+    if f.kind is bool:
+        return ["2", "maybe", "", "truee"]
+    if f.kind is tuple:
+        return ["", "x3", "x1,,x2", "X1", "x1;x2", ",", "x1^3"]
+    return [url_text(v) for v in outside(f)]
+
+
 def outside(f) -> list:
     """Values just outside what the field allows."""
+    if f.kind is bool:
+        return [0, 1, "on"]
+    if f.kind is tuple:
+        return [(), ("x2", "x1"), ("x1", "x1"), ("x3",), ["x1"], "x1", ("x1", 2)]
     if f.kind is str:
         return ["Moons", "", f"{f.choices[0]} "]
     if f.choices:
@@ -68,9 +88,9 @@ def test_every_setting_is_declared_once_with_its_own_url_name():
     assert len(BY_URL) == len(FIELDS) and not set(BY_URL) & set(OTHER_URL_NAMES)
     for f in FIELDS:
         assert f.label and f.help and f.group in ("Data", "Network", "Advanced")
-        assert f.widget in ("select", "radio", "stops", "slider", "number")
+        assert f.widget in ("select", "radio", "stops", "slider", "number", "toggle", "pills")
         assert bool(f.choices) != (f.widget in ("slider", "number")), f.name
-        assert f.kind in (int, float, str) and type(f.default) is f.kind, f.name
+        assert f.kind in (int, float, str, bool, tuple) and type(f.default) is f.kind, f.name
 
 
 @pytest.mark.parametrize("f", FIELDS, ids=FIELD_IDS)
@@ -83,7 +103,8 @@ def test_every_allowed_value_passes_its_check(f):
 
 @pytest.mark.parametrize("f", FIELDS, ids=FIELD_IDS)
 def test_values_outside_a_field_are_refused_naming_it(f):
-    for value in [*outside(f), None, True, math.nan, math.inf, 10**400, "1" if f.kind is not str else 1]:
+    odd = [None, True, math.nan, math.inf, 10**400, "1" if f.kind is not str else 1]
+    for value in [*outside(f), *(v for v in odd if not (f.kind is bool and v is True))]:
         with pytest.raises(ValueError, match=re.escape(f"{f.name} must be {f.allowed()}; got ")):
             f.check(value)
         with pytest.raises(ValueError, match=f"^{f.name} must be "):
@@ -92,18 +113,18 @@ def test_values_outside_a_field_are_refused_naming_it(f):
 
 @pytest.mark.parametrize("f", FIELDS, ids=FIELD_IDS)
 def test_every_allowed_value_survives_the_url(f):
+    base = replace(DEFAULTS, samples=5000) if f.name == "batch_size" else DEFAULTS  # room for every batch
     for value in values_of(f):
-        chosen = replace(DEFAULTS, **{f.name: value})
+        chosen = replace(base, **{f.name: value})
         query = to_query(chosen)
-        assert query == ({} if value == f.default else {f.url: url_text(value)})
+        assert query == to_query(base) | ({} if value == f.default else {f.url: url_text(value)})
         parsed, warnings = from_query(query)
         assert parsed == chosen and warnings == [], (f.name, value)
 
 
 @pytest.mark.parametrize("f", FIELDS, ids=FIELD_IDS)
 def test_values_outside_a_field_in_a_url_warn_and_fall_back_to_the_default(f):
-    for value in outside(f):
-        raw = url_text(value)
+    for raw in outside_text(f):
         if raw.strip() in f.choices:
             continue  # a URL value is read stripped: "moons " is moons
         parsed, warnings = from_query({f.url: raw})
@@ -113,10 +134,58 @@ def test_values_outside_a_field_in_a_url_warn_and_fall_back_to_the_default(f):
 
 
 def test_a_full_url_round_trips():
-    chosen = Settings("spiral", 0.35, 1200, 3.0, 17, 20_000, 0.25, "relu", "small", 0.03, 42, 7, 50)
+    chosen = Settings(
+        dataset="spiral", noise=0.35, samples=1200, learning_rate=3.0, hidden_size=17, iterations=20_000,
+        batch_size=64, features=("x1", "x1*x2", "sin(x2)"), test_share=0.25,
+        activation="linear", init="small", l1=0.001, l2=0.03, data_seed=42, init_seed=7, speed=50, discretize=True,
+        show_test=False,
+    )  # fmt: skip
     query = to_query(chosen)
     assert query["data"] == "spiral" and query["lr"] == "3" and query["iters"] == "20000"
+    assert query["batch"] == "64" and query["feat"] == "x1,x1*x2,sin(x2)" and query["l1"] == "0.001"
+    assert query["disc"] == "1" and query["showtest"] == "0" and query["act"] == "linear"
+    assert len(query) == len(FIELDS)
     assert from_query(query) == (chosen, [])
+
+
+# Links made before the batch size, L1, features, linear activation, Discretize and Show test data existed.
+OLD_LINKS = {
+    "": Settings(),
+    "data=circles&noise=0.1&hidden=8&lr=1&l2=0.01": Settings(
+        dataset="circles", noise=0.1, hidden_size=8, learning_rate=1.0, l2=0.01
+    ),
+    "n=1200&test=0.3&act=relu&init=small&dseed=5&iseed=9&iters=20000&speed=50": Settings(
+        samples=1200, test_share=0.3, activation="relu", init="small", data_seed=5, init_seed=9, iterations=20_000,
+        speed=50,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("link", OLD_LINKS)
+def test_old_links_mean_what_they_meant(link):
+    """The tutorial's full batch on x1, x2, no L1, the map in shades, the test points drawn."""
+    query = dict(part.split("=") for part in link.split("&") if part)
+    parsed, warnings = from_query(query)
+    assert (parsed, warnings) == (OLD_LINKS[link], [])
+    assert (parsed.batch_size, parsed.features, parsed.l1) == (0, ("x1", "x2"), 0.0)
+    assert (parsed.discretize, parsed.show_test) == (False, True)
+    assert to_query(parsed) == query  # and the app writes them as before
+
+
+def test_new_settings_in_a_url():
+    parsed, warnings = from_query({"batch": "full", "feat": " x2^2 , x1^2,x1^2", "disc": "true", "showtest": "off"})
+    assert warnings == []
+    assert (parsed.batch_size, parsed.features, parsed.discretize, parsed.show_test) == (
+        0, ("x1^2", "x2^2"), True, False,
+    )  # fmt: skip
+    assert BY_NAME["batch_size"].allowed() == "one of full, " + ", ".join(map(str, BATCH_SIZES[1:]))
+
+
+def test_a_batch_larger_than_the_samples_in_a_url_is_the_largest_that_fits():
+    parsed, warnings = from_query({"n": "100", "batch": "512"})
+    assert (parsed.samples, parsed.batch_size) == (100, 64)
+    assert warnings == ["URL parameter batch=512 is more than the 100 samples; using 64."]
+    assert from_query({"n": "100", "batch": "64"}) == (Settings(samples=100, batch_size=64), [])
 
 
 def test_a_large_seed_is_written_in_full():
@@ -140,6 +209,12 @@ def test_a_large_seed_is_written_in_full():
         ({"iters": "123"}, "iterations", "must be one of 100,"),
         ({"test": "0.95"}, "test_share", "must be between 0 and 0.9"),
         ({"dseed": "4294967296"}, "data_seed", "must be between 0 and 4294967295"),
+        ({"batch": "3"}, "batch_size", "must be one of full, 1, 2, 4,"),
+        ({"batch": "Full"}, "batch_size", "is not a number"),
+        ({"feat": "x1,x3"}, "features", "must be one or more of x1, x2, x1^2,"),
+        ({"feat": ""}, "features", "must be one or more of"),
+        ({"disc": "2"}, "discretize", "must be 1 (on) or 0 (off)"),
+        ({"l1": "0.002"}, "l1", "must be one of 0, 0.001,"),
     ],
 )
 def test_bad_url_values_say_why(query, field, message):
@@ -175,15 +250,21 @@ def engine_run(s: Settings) -> Trainer:
         s.learning_rate,
         activation=s.activation,
         init=s.init,
+        l1=s.l1,
         l2=s.l2,
         random_state=s.init_seed,
+        batch_size=batch_size(s.batch_size, len(y_train)),
+        features=s.features,
         **test,
     )
     trainer.train(1)
     return trainer
 
 
-@pytest.mark.parametrize("f", [f for f in FIELDS if f.name not in ("dataset", "iterations", "speed")], ids=str)
+ENGINE_FIELDS = [f for f in FIELDS if f.name not in ("dataset", "iterations", "speed", "discretize", "show_test")]
+
+
+@pytest.mark.parametrize("f", ENGINE_FIELDS, ids=str)
 def test_twolayer_accepts_every_value_a_field_allows(f):
     for value in values_of(f):
         engine_run(replace(DEFAULTS, **{f.name: value}))
@@ -206,7 +287,9 @@ ODD_TEXT = [
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](https://example.com)", ":red[x]", "'; --",
     "%00", "\u202etxt.exe", "\n", "\r\n5", "9" * 400, "1" + "0" * 199, "upload", "tanh\x00", "moons ", "`x`",
 ]  # fmt: skip
-VALID_TEXT = sorted({url_text(v) for f in FIELDS for v in values_of(f)} | {"2147483647", "1234567", "0.45"})
+VALID_TEXT = sorted(
+    {url_text(v) for f in FIELDS for v in values_of(f)} | {"2147483647", "1234567", "0.45", "full", "true", "off"}
+)
 url_values = st.one_of(
     st.text(max_size=40),
     st.sampled_from(ODD_TEXT),
@@ -257,7 +340,12 @@ def test_any_url_gives_valid_settings_and_short_warnings_never_an_exception(quer
             rejected.append(name)
         else:
             accepted.append(name)
-    problems = len(unknown) + len(repeated) + len(rejected)
+    wanted = {name: BY_URL[name].parse(str(last(query[name])).strip()) for name in accepted}
+    too_big = wanted.get("batch", 0) > wanted.get("n", DEFAULTS.samples)  # the largest batch that fits instead
+    if too_big:
+        accepted.remove("batch")
+        assert parsed.batch_size == max(b for b in BATCH_SIZES if b <= parsed.samples)
+    problems = len(unknown) + len(repeated) + len(rejected) + too_big
     assert len(warnings) == min(problems, MAX_URL_WARNINGS)
     if problems > MAX_URL_WARNINGS:
         rest = problems - MAX_URL_WARNINGS + 1
@@ -269,6 +357,12 @@ def test_any_url_gives_valid_settings_and_short_warnings_never_an_exception(quer
         value = getattr(parsed, f.name)
         if f.kind is str:
             assert raw == value
+        elif f.kind is bool:
+            assert value is BOOL_TEXT[raw.lower()]
+        elif f.kind is tuple:
+            assert set(value) == {part.strip() for part in raw.split(",")}
+        elif f.names and raw in f.names.values():
+            assert f.names[value] == raw
         else:
             assert math.isclose(float(raw), value, rel_tol=1e-9, abs_tol=f.step / 2 + 1e-9), (name, raw, value)
     assert from_query(to_query(parsed)) == (parsed, [])
@@ -276,6 +370,10 @@ def test_any_url_gives_valid_settings_and_short_warnings_never_an_exception(quer
 
 def allowed_values(f) -> st.SearchStrategy:
     """Any value the field's widget can hold."""
+    if f.kind is tuple:
+        return st.sets(st.sampled_from(f.choices), min_size=1).map(
+            lambda chosen: tuple(c for c in f.choices if c in chosen)
+        )
     if f.choices:
         return st.sampled_from(f.choices)
     if f.kind is int:
@@ -283,7 +381,9 @@ def allowed_values(f) -> st.SearchStrategy:
     return st.integers(0, round(f.high / f.step)).map(lambda k: round(k * f.step, 10))
 
 
-valid_settings = st.builds(Settings, **{f.name: allowed_values(f) for f in FIELDS})
+valid_settings = st.builds(Settings, **{f.name: allowed_values(f) for f in FIELDS}).filter(
+    lambda s: s.batch_size <= s.samples  # the sidebar offers no more
+)
 
 
 @settings(max_examples=200, deadline=None)
