@@ -22,6 +22,8 @@ def record(run: Run, upload: Upload | None) -> dict:
         "run": run.serial,
         **settings,
         "learning rates": run.learning_rates,
+        "edited weights": len(run.edits),  # weights set by hand on the stage
+        "edits": run.edits,
         **run.summary(),
         **curve("cost", run.trainer.history.get("cost")),
         **curve("test_cost", run.trainer.history.get("test_cost")),
@@ -47,10 +49,14 @@ TABLE_COLUMNS = (
     "samples",
     "test_share",
     "hidden_size",
+    "features",
     "activation",
     "init",
+    "batch_size",
+    "l1",
     "l2",
     "learning rates",
+    "edited weights",
     "iteration",
     "train cost",
     "test cost",
@@ -62,5 +68,7 @@ TABLE_COLUMNS = (
 
 
 def table_rows(records: list[dict]) -> list[dict]:
-    """The records without their arrays, in the table's column order."""
-    return [{column: r[column] for column in TABLE_COLUMNS} for r in records]
+    """The records without their arrays, in the table's column order: features as "x1, x2", a batch size of 0
+    as "full"."""
+    shown = {"features": ", ".join, "batch_size": lambda b: str(b) if b else "full"}
+    return [{c: shown[c](r[c]) if c in shown else r[c] for c in TABLE_COLUMNS} for r in records]

@@ -24,6 +24,10 @@ LONG_RUN_SECONDS = 5  # a run expected to take longer shows its progress and the
 
 def status_text(run: Run, present: bool) -> str:
     lr = "learning rate " + run.learning_rates
+    if run.settings.batch_size:  # mini-batches: the epoch too
+        lr = f"batch {run.settings.batch_size:,}, epoch {run.trainer.epoch:,}, {lr}"
+    if run.edits:
+        lr += f"; {len(run.edits)} weight{'s' if len(run.edits) > 1 else ''} set by hand"
     ready = "Ready." if present else "Ready: press Train. A new learning rate continues a run; others restart it."
     return {
         READY: ready,
@@ -110,14 +114,14 @@ def downloads(run: Run) -> None:
         return
     # The settings the run started with: a learning rate set since, that no step has run with yet, is not in them
     # (the schedule lists every rate that ran).
-    schedule, iteration = list(run.lr_schedule), run.iteration
+    schedule, iteration, edits = list(run.lr_schedule), run.iteration, run.edits
     settings = replace(run.settings, learning_rate=schedule[0][1])
     params, history = run.trainer.params, run.trainer.history
     csv_name = "data.csv" if settings.dataset == UPLOAD else None
     row = st.container(horizontal=True, key="downloads")  # buttons at their own width: no label is cut
     row.download_button(
         "Parameters (JSON)",
-        lambda: exports.params_json(settings, params, iteration, schedule),
+        lambda: exports.params_json(settings, params, iteration, schedule, edits),
         "twolayer-params.json",
         "application/json",
         on_click="ignore",
@@ -133,7 +137,7 @@ def downloads(run: Run) -> None:
     )
     row.download_button(
         "Python script",
-        lambda: exports.reproduce_script(settings, schedule, iteration, csv_name),
+        lambda: exports.reproduce_script(settings, schedule, iteration, csv_name, edits),
         "twolayer_run.py",
         "text/x-python",
         on_click="ignore",

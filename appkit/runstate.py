@@ -4,19 +4,23 @@ The run is a state machine. Rows are its states, columns the events the page sen
 state after the event, "·" means the event is ignored (its button is disabled), and "new" means the
 session replaces the run with a fresh one (`Session`, in session.py, does that):
 
-    state \\ event | train   | pause  | step(n)          | tick             | more(n) | learning rate | reset
-    --------------+---------+--------+------------------+------------------+---------+---------------+------
-    ready         | running | ·      | paused/done/div. | ·                | ·       | ready         | new
-    running       | ·       | paused | ·                | running/done/div.| ·       | running       | new
-    paused        | running | ·      | paused/done/div. | ·                | ·       | paused        | new
-    done          | ·       | ·      | done/div.        | ·                | running | new           | new
-    diverged      | ·       | ·      | ·                | ·                | ·       | new           | new
+    state \\ event | train   | pause  | step(n)          | tick             | more(n) | learning rate | edit    | reset
+    --------------+---------+--------+------------------+------------------+---------+---------------+---------+------
+    ready         | running | ·      | paused/done/div. | ·                | ·       | ready         | ready   | new
+    running       | ·       | paused | ·                | running/done/div.| ·       | running       | paused  | new
+    paused        | running | ·      | paused/done/div. | ·                | ·       | paused        | paused  | new
+    done          | ·       | ·      | done/div.        | ·                | running | new           | done    | new
+    diverged      | ·       | ·      | ·                | ·                | ·       | new           | refused | new
 
 - step(n) trains exactly n steps (fewer only at the run's budget, `target`); on a done run it first
   raises the budget by n, so a learner can go on one step at a time.
 - more(n) raises the budget by n and trains: the result equals one uninterrupted run of the total length.
 - A new learning rate takes effect at the next step. It enters `lr_schedule` only once a step ran with it,
   so the schedule, the status, the records and the downloads never name a rate that did not train.
+- edit sets one weight or bias (Trainer.set_weight, recorded in the trainer's `edits`) where the run
+  stands; the next steps start from it. A running run pauses first, so the edit lands between two steps
+  and the learner sees its effect before pressing Resume. A diverged run's parameters are not worth
+  editing: it is refused (ValueError), as are a bad name, index or value.
 - Settings that change the data or the network also mean "new" in every state.
 
 No Streamlit here. Every change of state happens inside one method holding the run's lock and ends with
@@ -137,6 +141,26 @@ class Run:
             self.target = self.iteration + n
             self.status = RUNNING
             self._since = (time.perf_counter(), self.iteration)
+
+    def edit_weight(self, name: str, index, value: float) -> None:
+        """Sets `name`[`index`] (e.g. "W1", (0, 1)) to `value` from the current iteration on; a running run
+        pauses first. ValueError (nothing changed) for a diverged run or a bad name, index or value."""
+        with self.lock:
+            if self.status == DIVERGED:
+                raise ValueError("the run diverged: press Reset or change a setting first")
+            self.trainer.set_weight(name, index, value)  # checks its arguments before it changes anything
+            if self.status == RUNNING:
+                self._account()
+                self.status = PAUSED
+            self.frames = []  # states before the edit: the stage jumps to the edited ones
+            kept = self.snapshots[:-1] if self.snapshots[-1][0] == self.iteration else self.snapshots
+            self.snapshots = [*kept, (self.iteration, self.trainer.params)]  # replay shows the edited state
+        server_load.stopped(self)
+
+    @property
+    def edits(self) -> list:
+        """[(iteration, name, index, value)] of the weights set by hand, oldest first."""
+        return list(self.trainer.edits)
 
     def set_learning_rate(self, learning_rate: float) -> bool:
         """Takes a new learning rate for the next steps; False when the run cannot continue with it (done or

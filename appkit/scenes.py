@@ -38,4 +38,11 @@ SCENES = {
         "Noise 0.5: the classes overlap, so no boundary gets every point right.",
         Settings(noise=0.5, test_share=0.3),
     ),
+    # Measured: cost 0.69 → 0.038, 98.6 % right after 1,000 steps (0.048 after 100); on x1, x2 the same network
+    # ends at 0.60 and 64 %.
+    "features": Scene(
+        "Features do the work",
+        "Circles seen as x1² and x2²: one hidden unit draws the round boundary (99 % right); on x1, x2 it cannot.",
+        Settings(dataset="circles", features=("x1^2", "x2^2"), hidden_size=1, learning_rate=1.0, iterations=1000),
+    ),
 }

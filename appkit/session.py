@@ -1,7 +1,7 @@
 """One browser session of the app: its settings, upload, current run, ghost curves and run records, and
 the verbs the pages call (apply settings, start a scene, open a configuration, train, pause, step, go
-on, reset). Pages read a `Session` and call it; this module is the only one that touches
-`st.session_state`, under the keys declared here:
+on, regenerate the data, edit a weight, reset). Pages read a `Session` and call it; this module is the
+only one that touches `st.session_state`, under the keys declared here:
 
     SESSION_KEY        the Session object
     widget_key(name)   one per settings widget ("w_<name>"), so a scene or a link can set them
@@ -22,7 +22,17 @@ from . import records
 from .build import Upload, build_data, data_id
 from .runstate import DIVERGED, Run
 from .scenes import SCENES
-from .settings import DEFAULTS, FIELDS, UPLOAD, Settings, describe_change, from_query, markdown_code, short_label
+from .settings import (
+    DEFAULTS,
+    FIELDS,
+    MAX_SEED,
+    UPLOAD,
+    Settings,
+    describe_change,
+    from_query,
+    markdown_code,
+    short_label,
+)
 from .settings import to_query as settings_query
 
 SESSION_KEY = "twolayer_session"
@@ -34,6 +44,11 @@ MAX_GHOSTS = 6  # faded cost curves of earlier runs on the cost chart
 
 def widget_key(name: str) -> str:
     return f"w_{name}"
+
+
+def next_seed(seed: int) -> int:
+    """The data seed Regenerate moves to: the next one, wrapping at the largest."""
+    return 0 if seed >= MAX_SEED else seed + 1
 
 
 class Session:
@@ -139,6 +154,24 @@ class Session:
 
     def more(self, n: int) -> None:
         self.current_run().more(n)
+
+    def regenerate(self) -> None:
+        """New points: the next data seed (shown under Advanced and in the URL), and a fresh run."""
+        self.widgets_stale = True
+        self.apply(replace(self.settings, data_seed=next_seed(self.settings.data_seed)))
+
+    def edit_weight(self, name: str, index, value) -> bool:
+        """Sets one weight of the current run (a link or bias clicked on the stage): see Run.edit_weight. A run
+        that is training pauses first. False, with `error` saying why, when the edit cannot be made."""
+        run = self.current_run()
+        self.note = self.error = None
+        try:
+            run.edit_weight(name, index, value)
+        except ValueError as error:
+            self.error = f"The weight could not be set: {error}."
+            return False
+        self.note = f"{name}{list(index)} = {float(value):g} from iteration {run.iteration:,} on."
+        return True
 
     def reset(self) -> None:
         """The same settings and seeds, from the start."""
@@ -247,7 +280,8 @@ def bind_widgets(session: Session) -> None:
     without the widgets; both are put right here."""
     for f in FIELDS:
         if session.widgets_stale or widget_key(f.name) not in st.session_state:
-            st.session_state[widget_key(f.name)] = getattr(session.settings, f.name)
+            value = getattr(session.settings, f.name)
+            st.session_state[widget_key(f.name)] = list(value) if f.kind is tuple else value  # pills hold a list
     if session.widgets_stale or PRESENT_KEY not in st.session_state:
         st.session_state[PRESENT_KEY] = session.presenter
     session.widgets_stale = False

@@ -7,6 +7,7 @@ import streamlit as st
 from appkit import controls, run_view, server_load, session
 from appkit.runstate import DONE, PAUSED, READY, RUNNING
 from appkit.scenes import SCENES
+from appkit.settings import UPLOAD
 
 TICK_SECONDS = 0.1  # one chart update per tick while training, when few sessions train at once
 RETIME_SECONDS = 0.5  # a running session re-times its ticks (a full rerun) at most this often
@@ -65,6 +66,11 @@ def run_controls(s: session.Session, present: bool) -> None:
     reset.button(
         "Reset", key="reset", icon=":material/restart_alt:", on_click=s.reset, width="content",
         disabled=run.iteration == 0 and run.status != RUNNING, help="Start again with the same seeds",
+    )  # fmt: skip
+    seed = s.settings.data_seed
+    row.button(
+        "Regenerate", key="regenerate", icon=":material/refresh:", on_click=s.regenerate, width="content",
+        disabled=s.settings.dataset == UPLOAD, help=f"New points: data seed {seed} → {session.next_seed(seed)}",
     )  # fmt: skip
     clear.button(
         "Clear ghosts", key="clear_ghosts", on_click=s.clear_ghosts, disabled=not s.ghosts, width="content",

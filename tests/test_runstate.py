@@ -30,8 +30,9 @@ def start(settings: Settings = SMALL) -> Run:
     return Run.start(settings, build_data(settings), probe=False)
 
 
-def plain_trainer(settings: Settings, schedule, iteration: int) -> Trainer:
-    """The same run with a bare Trainer: one train() call per learning rate of `schedule`."""
+def plain_trainer(settings: Settings, schedule, iteration: int, edits=()) -> Trainer:
+    """The same run with a bare Trainer: one train() call per learning rate of `schedule`, the weights of `edits`
+    ((iteration, name, index, value)) set where they were (at most one edit per learning rate's chunk here)."""
     X, Y, X_test, Y_test = build_data(settings)
     trainer = Trainer(
         X,
@@ -40,15 +41,22 @@ def plain_trainer(settings: Settings, schedule, iteration: int) -> Trainer:
         schedule[0][1],
         activation=settings.activation,
         init=settings.init,
+        l1=settings.l1,
         l2=settings.l2,
         random_state=settings.init_seed,
         X_test=X_test,
         Y_test=Y_test,
+        batch_size=settings.batch_size or None,
+        features=settings.features,
     )
-    ends = [begin for begin, _ in schedule[1:]] + [iteration]
-    for (begin, rate), end in zip(schedule, ends, strict=True):
-        trainer.learning_rate = rate
-        if end > begin:
+    stops = sorted({begin for begin, _ in schedule} | {at for at, *_ in edits} | {iteration})
+    rates = dict(schedule)
+    for begin, end in zip(stops, stops[1:] + [None], strict=True):
+        trainer.learning_rate = rates.get(begin, trainer.learning_rate)
+        for at, name, index, value in edits:
+            if at == begin:
+                trainer.set_weight(name, index, value)
+        if end is not None:
             trainer.train(end - begin)
     return trainer
 
@@ -114,15 +122,16 @@ def assert_unchanged(run: Run, before: dict) -> None:
 
 # --- the state table ----------------------------------------------------------------------------
 
-EVENTS = ("train", "pause", "step(n)", "tick", "more(n)", "learning rate", "reset")
-IGNORED, NEW = "·", "new"
+EVENTS = ("train", "pause", "step(n)", "tick", "more(n)", "learning rate", "edit", "reset")
+IGNORED, NEW, REFUSED = "·", "new", "refused"
 TABLE = {  # the docstring's table, as this module tests it
-    READY: ("running", IGNORED, "paused/done/div.", IGNORED, IGNORED, "ready", NEW),
-    RUNNING: (IGNORED, "paused", IGNORED, "running/done/div.", IGNORED, "running", NEW),
-    PAUSED: ("running", IGNORED, "paused/done/div.", IGNORED, IGNORED, "paused", NEW),
-    DONE: (IGNORED, IGNORED, "done/div.", IGNORED, "running", NEW, NEW),
-    DIVERGED: (IGNORED, IGNORED, IGNORED, IGNORED, IGNORED, NEW, NEW),
+    READY: ("running", IGNORED, "paused/done/div.", IGNORED, IGNORED, "ready", "ready", NEW),
+    RUNNING: (IGNORED, "paused", IGNORED, "running/done/div.", IGNORED, "running", "paused", NEW),
+    PAUSED: ("running", IGNORED, "paused/done/div.", IGNORED, IGNORED, "paused", "paused", NEW),
+    DONE: (IGNORED, IGNORED, "done/div.", IGNORED, "running", NEW, "done", NEW),
+    DIVERGED: (IGNORED, IGNORED, IGNORED, IGNORED, IGNORED, NEW, REFUSED, NEW),
 }
+EDIT = ("W1", (1, 0), -0.75)  # the weight from x1 to the second hidden unit, set by hand
 OUTCOMES = {"div.": DIVERGED, "running": RUNNING, "paused": PAUSED, "done": DONE, "ready": READY}
 
 
@@ -140,7 +149,7 @@ def docstring_table() -> dict[str, tuple[str, ...]]:
 
 def test_the_docstring_table_is_the_one_tested():
     table = docstring_table()
-    assert table.pop("columns") == ("train", "pause", "step(n)", "tick", "more(n)", "learning rate", "reset")
+    assert table.pop("columns") == EVENTS
     assert table == TABLE
 
 
@@ -177,6 +186,8 @@ def send(session: Session, run: Run, event: str, n: int = 10):
         session.more(n)
     elif event == "learning rate":
         return run.set_learning_rate(1.0)
+    elif event == "edit":
+        return session.edit_weight(*EDIT)
     elif event == "reset":
         session.reset()
 
@@ -217,6 +228,24 @@ def test_state_table_cell(state, event):
         assert new.status == READY and new.iteration == 0 and new.settings == old.settings
         assert_same_params(new.trainer.params, plain_trainer(settings, [(0, settings.learning_rate)], 0).params)
         assert old.iteration == iteration and old.status != RUNNING
+    elif cell == REFUSED:  # a diverged run: nothing changes, and the page says why
+        session, run = session_in(state, settings)
+        before = state_of(run)
+        assert send(session, run, event) is False
+        assert_unchanged(run, before)
+        assert run.edits == [] and "diverged" in session.error
+    elif event == "edit":  # the weight is set where the run stands; the next steps start from it
+        session, run = session_in(state)
+        before = state_of(run)
+        assert send(session, run, event) is True
+        assert run.status == OUTCOMES[cell] and session.error is None
+        assert run.iteration == before["iteration"] and run.frames == []
+        assert run.edits == [(run.iteration, *EDIT)]
+        expected = {name: values.copy() for name, values in before["params"].items()}
+        expected["W1"][EDIT[1]] = EDIT[2]
+        assert_same_params(run.trainer.params, expected)
+        assert [i for i, _ in run.snapshots] == before["snapshots"]  # the last one shows the edited weights
+        assert_consistent(run)
     elif event == "learning rate":  # the run goes on with the new rate
         session, run = session_in(state)
         schedule = list(run.lr_schedule)
@@ -466,6 +495,56 @@ def test_the_run_equals_a_plain_trainer_with_the_same_schedule():
     assert summary["train cost"] == reference.history["cost"][-1]
     assert summary["test accuracy"] == reference.history["test_accuracy"][-1]
     assert summary["iteration"] == 1000 and summary["status"] == DONE and summary["seconds"] > 0
+
+
+CURVED = replace(SMALL, dataset="circles", batch_size=16, features=("x1", "x1^2", "x2^2", "sin(x2)"), l1=0.01)
+
+
+@pytest.mark.parametrize("settings", [SMALL, CURVED], ids=["full batch", "mini-batch, features, L1"])
+def test_an_edited_run_goes_on_from_the_edited_weights_exactly(settings):
+    """Edits between steps, while running and after done, with a rate change: the run equals a bare Trainer
+    that sets the same weights at the same iterations; without the edits it ends elsewhere."""
+    run = start(settings)
+    run.edit_weight("b2", (0, 0), 0.25)  # before the first step
+    run.step(30)
+    run.edit_weight("W1", (2, len(settings.features) - 1), 1.5)  # from the last feature to the third unit
+    assert run.set_learning_rate(1.0)
+    run.train()
+    run.tick(45)
+    run.edit_weight("W2", (0, 3), -2.0)  # while running: the run pauses at the edit
+    assert run.status == PAUSED and run.iteration == 75
+    run.train()
+    while run.status == RUNNING:
+        run.tick(100)
+    run.edit_weight("b1", (1, 0), 0.5)  # after done: Train N more goes on from it
+    run.more(20)
+    run.tick(20)
+    assert run.status == DONE and run.iteration == settings.iterations + 20
+    edits = [(0, "b2", (0, 0), 0.25), (30, "W1", (2, len(settings.features) - 1), 1.5), (75, "W2", (0, 3), -2.0)]
+    edits.append((settings.iterations, "b1", (1, 0), 0.5))
+    assert run.edits == edits and run.lr_schedule == [(0, settings.learning_rate), (30, 1.0)]
+    assert_same_run(run, plain_trainer(settings, run.lr_schedule, run.iteration, edits))
+    untouched = plain_trainer(settings, run.lr_schedule, run.iteration)
+    assert not np.array_equal(untouched.params["W1"], run.trainer.params["W1"])
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("W3", (0, 0), 1.0), "name"),
+        (("W1", (9, 0), 1.0), "index"),
+        (("W1", (0, 0), math.nan), "value"),
+        (("b2", (0, 0), math.inf), "value"),
+    ],
+)
+@pytest.mark.parametrize("state", [READY, RUNNING])
+def test_a_bad_edit_changes_nothing_and_says_why(edit, message, state):
+    session, run = session_in(state)
+    before = state_of(run)
+    assert session.edit_weight(*edit) is False
+    assert_unchanged(run, before)
+    assert session.error.startswith("The weight could not be set: ") and message in session.error
+    assert run.edits == []
 
 
 def test_the_default_run_equals_the_tutorials_fit():

@@ -75,6 +75,9 @@ def test_a_run_that_never_stepped_gives_its_number_to_the_next():
         ({"hidden_size": 8}, "New network (hidden 4 → 8): the run starts afresh."),
         ({"activation": "relu"}, "New network (act tanh → relu): the run starts afresh."),
         ({"init_seed": 7}, "New network (iseed 0 → 7): the run starts afresh."),
+        ({"batch_size": 32}, "New network (batch full → 32): the run starts afresh."),
+        ({"features": ("x1^2", "x2^2")}, "New network (feat x1,x2 → x1^2,x2^2): the run starts afresh."),
+        ({"l1": 0.01, "activation": "linear"}, "New network (act tanh → linear, l1 0 → 0.01): the run starts afresh."),
     ],
 )
 def test_data_or_network_changes_start_afresh_with_a_note(change, note):
@@ -87,6 +90,44 @@ def test_data_or_network_changes_start_afresh_with_a_note(change, note):
     assert run.status == READY and run.iteration == 0 and run.settings == s.settings == replace(SMALL, **change)
     assert old.status == PAUSED and old.iteration == 100  # the old run stops ticking and keeps its steps
     assert [r["run"] for r in s.all_records()] == [1]  # recorded, and the new run has no steps yet
+
+
+def test_discretize_and_show_test_data_change_only_how_the_run_is_shown():
+    s = session(replace(SMALL, test_share=0.3))
+    run = s.current_run()
+    run.step(10)
+    shown = replace(s.settings, discretize=True, show_test=False)
+    assert s.apply(shown) is run and run.settings == s.settings == shown and s.note is None
+    assert run.iteration == 10 and s.url_query() == {"n": "200", "hidden": "4", "iters": "500", "test": "0.3"} | {
+        "disc": "1", "showtest": "0",
+    }  # fmt: skip
+
+
+def test_regenerate_draws_new_points_from_the_next_data_seed():
+    s = session()
+    old = s.current_run()
+    old.step(10)
+    s.widgets_stale = False
+    s.regenerate()
+    assert s.settings == s.run.settings == replace(SMALL, data_seed=1) and s.widgets_stale  # the seed box shows it
+    assert s.run is not old and s.run.status == READY and s.note == "New data (dseed 0 → 1): the run starts afresh."
+    assert s.url_query()["dseed"] == "1"
+    assert not np.array_equal(s.run.data[0], old.data[0])
+    np.testing.assert_array_equal(s.run.data[0], build_data(replace(SMALL, data_seed=1))[0])
+    s.apply(replace(SMALL, data_seed=2**32 - 1))
+    s.regenerate()
+    assert s.settings.data_seed == 0  # past the largest seed: back to 0
+
+
+def test_an_edited_weight_is_noted_recorded_and_in_the_downloads():
+    s = session()
+    run = s.current_run()
+    run.step(10)
+    assert s.edit_weight("W2", (0, 1), 2.5) is True
+    assert s.note == "W2[0, 1] = 2.5 from iteration 10 on." and run.trainer.params["W2"][0, 1] == 2.5
+    (record,) = s.all_records()
+    assert record["edited weights"] == 1 and record["edits"] == [(10, "W2", (0, 1), 2.5)]
+    assert records.table_rows([record])[0]["edited weights"] == 1
 
 
 def test_the_iterations_and_speed_change_the_budget_not_the_run():
@@ -306,6 +347,34 @@ def test_a_scene_link_in_presenter_mode_trains_at_once():
     }
 
 
+def test_a_link_with_every_new_setting_restores_them():
+    query = {
+        "data": "circles", "n": "300", "test": "0.2", "batch": "16", "feat": "x1^2,x2^2,x1*x2", "act": "linear",
+        "l1": "0.003", "disc": "1", "showtest": "0",
+    }  # fmt: skip
+    s = Session.from_url(query, probe=False)
+    assert s.warnings == [] and s.url_query() == query
+    assert s.settings == Settings(
+        dataset="circles", samples=300, test_share=0.2, batch_size=16, features=("x1^2", "x2^2", "x1*x2"),
+        activation="linear", l1=0.003, discretize=True, show_test=False,
+    )  # fmt: skip
+    run = s.current_run()
+    assert run.trainer.params["W1"].shape == (5, 3)
+    run.step(14)
+    assert run.trainer.epoch == 0  # 240 training points in batches of 16: 15 steps an epoch
+    run.step(1)
+    assert run.trainer.epoch == 1
+
+
+def test_the_features_scene_link_trains_one_hidden_unit_on_squares():
+    s = Session.from_url({"scene": "features"}, probe=False)
+    scene = SCENES["features"].settings
+    assert s.settings == scene and (scene.dataset, scene.features, scene.hidden_size) == (
+        "circles", ("x1^2", "x2^2"), 1,
+    )  # fmt: skip
+    assert s.current_run().status == RUNNING and s.run.trainer.params["W1"].shape == (1, 2)
+
+
 def test_a_settings_link_restores_them_ready_to_train():
     query = {"data": "circles", "hidden": "8", "lr": "1", "dseed": "4294967295"}
     s = Session.from_url(query, probe=False)
@@ -328,7 +397,7 @@ def test_a_link_with_bad_values_an_unknown_scene_and_an_upload_warns_and_uses_th
     assert s.settings == replace(DEFAULTS, hidden_size=8)
     assert s.warnings == [
         *from_query(query)[1],
-        "Unknown scene `'<b>nope</b>'`; scenes are tutorial, too-high, underfit, overfit, noisy.",
+        "Unknown scene `'<b>nope</b>'`; scenes are tutorial, too-high, underfit, overfit, noisy, features.",
         "The link uses uploaded data, which is not in this browser session: using moons.",
     ]
     assert s.current_run().status == READY and s.run.settings == s.settings
