@@ -15,13 +15,13 @@ import re
 
 import numpy as np
 
+from twolayer.features import DEFAULT_FEATURES, FEATURES
 from twolayer.training import HISTORY_KEYS
 
 from .settings import Settings, check
 
 PARAMS_FORMAT = "twolayer-params/1"
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
-N_FEATURES = 2  # the playground's points are 2-D
 MAX_PARAMS_JSON = 1_000_000  # characters: a 64-unit network's JSON is ~15 kB
 # A file name we are willing to write into a script: no path, no quotes, no spaces, ends in .csv.
 _CSV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.csv")
@@ -76,6 +76,39 @@ def _check_schedule(lr_schedule, iteration: int) -> list[tuple[int, float]]:
     return out
 
 
+def _check_edits(edits, iteration: int, shapes: dict[str, tuple[int, int]]) -> list[tuple[int, str, tuple, float]]:
+    """[(iteration, name, (row, column), value), ...] of weights set by hand (Trainer.edits) as plain values:
+    iterations from 0 to `iteration`, never decreasing; names and indices inside the parameters' shapes."""
+    if isinstance(edits, (str, bytes)) or not hasattr(edits, "__iter__"):
+        raise ValueError(f"edits must be a list of (iteration, name, (row, column), value), got {edits!r:.40}")
+    out: list[tuple[int, str, tuple, float]] = []
+    for i, entry in enumerate(edits):
+        if not isinstance(entry, (tuple, list)) or len(entry) != 4:
+            raise ValueError(f"edits[{i}] must be (iteration, name, (row, column), value), got {entry!r:.60}")
+        at, name, index, value = entry
+        if not _is_int(at) or not (out[-1][0] if out else 0) <= at <= iteration:
+            raise ValueError(
+                f"edits[{i}] is at iteration {at!r:.20}; it must be from the previous edit's to {iteration}"
+            )
+        if type(name) is not str or name not in shapes:
+            raise ValueError(f"edits[{i}] names {name!r:.20}; it must be one of {', '.join(PARAM_NAMES)}")
+        shape = shapes[name]
+        if (
+            not isinstance(index, (tuple, list))
+            or len(index) != 2
+            or not all(_is_int(j) and 0 <= j < n for j, n in zip(index, shape, strict=True))
+        ):
+            raise ValueError(f"edits[{i}] has index {index!r:.20}; {name} has shape {shape}")
+        if not _is_real(value):
+            raise ValueError(f"edits[{i}] has value {value!r:.20}; it must be a finite number")
+        out.append((int(at), name, (int(index[0]), int(index[1])), float(value)))
+    return out
+
+
+def _shapes(hidden_size: int, n_features: int) -> dict[str, tuple[int, int]]:
+    return {"W1": (hidden_size, n_features), "b1": (hidden_size, 1), "W2": (1, hidden_size), "b2": (1, 1)}
+
+
 def _as_array(name: str, value) -> np.ndarray:
     try:
         return np.asarray(value)
@@ -95,39 +128,43 @@ def _check_matrix(name: str, value, shape: tuple[int, int]) -> np.ndarray:
     return array
 
 
-def _check_params(params, hidden_size: int | None = None) -> dict[str, np.ndarray]:
-    """W1 (h, 2), b1 (h, 1), W2 (1, h), b2 (1, 1), finite floats; h = hidden_size when given."""
+def _check_params(params, hidden_size: int | None = None, n_features: int | None = None) -> dict[str, np.ndarray]:
+    """W1 (h, k), b1 (h, 1), W2 (1, h), b2 (1, 1), finite floats; h = hidden_size and k = n_features when given
+    (k is the number of input features, 1 to 7; 2 for the tutorial's x1, x2)."""
     if not isinstance(params, dict) or set(params) != set(PARAM_NAMES):
         got = sorted(map(str, params)) if isinstance(params, dict) else type(params).__name__
         raise ValueError(f"params must be a dict with exactly the keys {', '.join(PARAM_NAMES)}; got {got}")
     W1 = _as_array("W1", params["W1"])
     h = W1.shape[0] if W1.ndim == 2 and hidden_size is None else hidden_size
-    if h is None or h < 1:
-        raise ValueError(f"params['W1'] must have shape (hidden_size, {N_FEATURES}), got {W1.shape}")
-    shapes = {"W1": (h, N_FEATURES), "b1": (h, 1), "W2": (1, h), "b2": (1, 1)}
-    return {name: _check_matrix(name, params[name], shape) for name, shape in shapes.items()}
+    k = W1.shape[1] if W1.ndim == 2 and n_features is None else n_features
+    if h is None or h < 1 or k is None or not 1 <= k <= len(FEATURES):
+        raise ValueError(f"params['W1'] must have shape (hidden_size, 1 to {len(FEATURES)} features), got {W1.shape}")
+    return {name: _check_matrix(name, params[name], shape) for name, shape in _shapes(h, k).items()}
 
 
 # ---------------------------------------------------------------------------------------------
 # Parameters as JSON
 
 
-def params_json(settings: Settings, params: dict[str, np.ndarray], iteration: int, lr_schedule) -> str:
-    """The parameters after `iteration` updates, with the settings and learning rates that made them.
+def params_json(settings: Settings, params: dict[str, np.ndarray], iteration: int, lr_schedule, edits=()) -> str:
+    """The parameters after `iteration` updates, with the settings, learning rates and hand-set weights that
+    made them.
 
     {"format": "twolayer-params/1", "iteration", "settings", "learning_rate_schedule": [[start, lr], ...],
-    "params": {"W1": [[...], ...], "b1", "W2", "b2"}}. Floats are written with repr, so
-    load_params_json gives back identical arrays.
+    "edits": [[iteration, name, [row, column], value], ...], "params": {"W1": [[...], ...], "b1", "W2", "b2"}}.
+    W1 is (hidden units, features). Floats are written with repr, so load_params_json gives back identical arrays.
     """
     s = check(settings)
     iteration = _check_iteration(iteration)
     schedule = _check_schedule(lr_schedule, iteration)
-    params = _check_params(params, s["hidden_size"])
+    edits = _check_edits(edits, iteration, _shapes(s["hidden_size"], len(s["features"])))
+    params = _check_params(params, s["hidden_size"], len(s["features"]))
     doc = {
         "format": PARAMS_FORMAT,
         "iteration": iteration,
         "settings": s,
         "learning_rate_schedule": [list(entry) for entry in schedule],
+        "edits": [[at, name, list(index), value] for at, name, index, value in edits],
         "params": {name: params[name].tolist() for name in PARAM_NAMES},  # Python floats: json writes their repr
     }
     text = json.dumps(doc, indent=2, allow_nan=False)
@@ -188,7 +225,10 @@ def load_params_json(text: str | bytes) -> dict[str, np.ndarray]:
         for name, rows in params.items():
             if not (isinstance(rows, list) and all(isinstance(r, list) and all(map(_is_real, r)) for r in rows)):
                 raise ValueError(f"params[{name!r:.20}] must be a list of rows of finite numbers")
-    return _check_params(params)
+    features = doc["settings"].get("features", list(DEFAULT_FEATURES))  # files from before features: x1, x2
+    if not isinstance(features, list) or not features or features != [f for f in FEATURES if f in features]:
+        raise ValueError(f'"settings" "features" must list names from {", ".join(FEATURES)} in that order')
+    return _check_params(params, n_features=len(features))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,9 +287,12 @@ _LABELS = {
 }
 
 
-def reproduce_script(settings: Settings, lr_schedule, iteration: int, uploaded_csv_name: str | None = None) -> str:
+def reproduce_script(
+    settings: Settings, lr_schedule, iteration: int, uploaded_csv_name: str | None = None, edits=()
+) -> str:
     """A standalone Python script that rebuilds the run's data and network, trains it `iteration` steps
-    with `lr_schedule`, and prints the final train cost and accuracy (and test cost and accuracy).
+    with `lr_schedule`, setting the weights in `edits` (Trainer.edits: (iteration, name, (row, column), value))
+    where the run set them, and prints the final train cost and accuracy (and test cost and accuracy).
 
     With `uploaded_csv_name` the script reads the data from that file, next to the script, instead of
     generating it; the name must be a plain file name such as data.csv. Only validated numbers and the
@@ -267,14 +310,18 @@ def reproduce_script(settings: Settings, lr_schedule, iteration: int, uploaded_c
             "uploaded_csv_name must be a plain file name of letters, digits, '.', '_' or '-' ending in .csv, "
             f"such as data.csv; got {csv_name!r:.40}"
         )
+    edits = _check_edits(edits, iteration, _shapes(s["hidden_size"], len(s["features"])))
     has_test = s["test_share"] > 0
     act, l2 = s["activation"], s["l2"]
 
+    # Before any step the script computes the costs itself, on the features (x1, x2 are their own features).
+    expand_costs = iteration == 0 and s["features"] != DEFAULT_FEATURES
     out = [_HEADER]
     if csv_name is None:
         out += [
             "from twolayer import Trainer" + (", compute_cost" if iteration == 0 else ""),
             "from twolayer.data import make_dataset, train_test_split",
+            *(["from twolayer.features import expand"] if expand_costs else []),
             "",
             "# The data, generated as in the playground: points X (m, 2) and labels y (m,) of 0/1, samples as rows.",
             f"X, y = make_dataset({s['dataset']!r}, {s['samples']!r}, {s['noise']!r}, random_state={s['data_seed']!r})",
@@ -285,6 +332,7 @@ def reproduce_script(settings: Settings, lr_schedule, iteration: int, uploaded_c
             "",
             "from twolayer import Trainer" + (", compute_cost" if iteration == 0 else ""),
             "from twolayer.data import load_csv, train_test_split",
+            *(["from twolayer.features import expand"] if expand_costs else []),
             "",
             "# The run used uploaded data: put that CSV file (columns x1, x2, label) next to this script, under",
             "# the name below. Points X (m, 2) and labels y (m,) of 0/1, samples as rows.",
@@ -303,36 +351,76 @@ def reproduce_script(settings: Settings, lr_schedule, iteration: int, uploaded_c
     if has_test:
         out.append("X_test, Y_test = X_test.T.astype(float), y_test.reshape(1, -1).astype(float)")
     test_args = ", X_test=X_test, Y_test=Y_test" if has_test else ""
+    batch = "None" if s["batch_size"] == 0 else f"min({s['batch_size']!r}, Y_train.shape[1])"
     out += [
         "",
         "# The network: hidden units, starting learning rate, hidden-layer activation, initialisation,",
-        "# L2 strength, and the seed that draws the initial weights.",
+        "# L1 and L2 strengths, and the seed that draws the initial weights (and shuffles the mini-batches).",
+        "# Batch size: None is the full batch; a mini-batch is at most the training points. The features are",
+        "# computed from the raw points X_train (2, m): W1 is (hidden units, features).",
         "trainer = Trainer(",
         f"    X_train, Y_train, {s['hidden_size']!r}, {schedule[0][1]!r},",
-        f"    activation={act!r}, init={s['init']!r}, l2={l2!r}, random_state={s['init_seed']!r}{test_args},",
+        f"    activation={act!r}, init={s['init']!r}, l1={s['l1']!r}, l2={l2!r}, random_state={s['init_seed']!r},",
+        f"    batch_size={batch}, features={s['features']!r}{test_args},",
         ")",
         "",
     ]
+    if edits:
+        out += [
+            "# Weights set by hand in the playground: (iteration, parameter, (row, column), value), set before",
+            "# that iteration's step, in this order.",
+            "edits = [",
+            *(f"    ({at!r}, {name!r}, {index!r}, {value!r})," for at, name, index, value in edits),
+            "]",
+            "",
+        ]
 
     if iteration == 0:
+        inputs = [f"expand({x}, {s['features']!r})" if expand_costs else x for x in ("X_train", "X_test")]
+        l1 = f", {s['l1']!r}" if s["l1"] else ""
+        if edits:
+            out += [
+                "for at, name, index, value in edits:",
+                "    trainer.set_weight(name, index, value)",
+                "",
+            ]
         out += [
-            "# The run had not trained yet: the cost of the initial parameters (the test cost has no L2 term).",
-            f"print('train cost:', compute_cost(X_train, Y_train, trainer.params, {act!r}, {l2!r}))",
+            "# The run had not trained yet: the cost of the initial parameters (the test cost has no penalty term).",
+            f"print('train cost:', compute_cost({inputs[0]}, Y_train, trainer.params, {act!r}, {l2!r}{l1}))",
         ]
         if has_test:
-            out.append(f"print('test cost:', compute_cost(X_test, Y_test, trainer.params, {act!r}))")
+            out.append(f"print('test cost:', compute_cost({inputs[1]}, Y_test, trainer.params, {act!r}))")
         return "\n".join(out) + "\n"
 
     out += [
-        "# Full-batch gradient descent, one chunk per learning rate: each pair is (first iteration, learning",
-        "# rate), and the rate holds until the next pair's first iteration or the end of the run.",
+        "# Gradient descent, one chunk per learning rate: each pair is (first iteration, learning rate), and the",
+        "# rate holds until the next pair's first iteration or the end of the run.",
         f"schedule = [{', '.join(f'({start!r}, {rate!r})' for start, rate in schedule)}]",
         f"iterations = {iteration!r}",
-        "ends = [start for start, _ in schedule[1:]] + [iterations]",
-        "for (start, learning_rate), end in zip(schedule, ends):",
-        "    trainer.learning_rate = learning_rate",
-        "    trainer.train(end - start)  # continues where the last chunk stopped",
-        "",
+    ]
+    if edits:
+        out += [
+            "# The run stops where a rate changes or a weight was set, trains on to the next stop, and ends there.",
+            "rates = dict(schedule)",
+            "stops = sorted(set(rates) | {at for at, *_ in edits} | {iterations})",
+            "for start, end in zip(stops, stops[1:] + [None]):",
+            "    trainer.learning_rate = rates.get(start, trainer.learning_rate)",
+            "    for at, name, index, value in edits:",
+            "        if at == start:",
+            "            trainer.set_weight(name, index, value)",
+            "    if end is not None:",
+            "        trainer.train(end - start)  # continues where the last chunk stopped",
+            "",
+        ]
+    else:
+        out += [
+            "ends = [start for start, _ in schedule[1:]] + [iterations]",
+            "for (start, learning_rate), end in zip(schedule, ends):",
+            "    trainer.learning_rate = learning_rate",
+            "    trainer.train(end - start)  # continues where the last chunk stopped",
+            "",
+        ]
+    out += [
         "# As in the tutorial, step i records the cost before update i; the last record is what the",
         "# playground showed at the end. The test cost is the cross-entropy alone, without the L2 term.",
         "history = trainer.history",

@@ -22,20 +22,28 @@ from appkit.runstate import Run
 from appkit.settings import Settings
 from twolayer import Trainer, compute_cost
 from twolayer.data import make_dataset, to_csv
+from twolayer.features import expand
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SMALL = Settings(samples=200, hidden_size=4)  # fast, and not the defaults
 
 
-def train_in_process(settings, schedule, iteration, upload=None) -> Trainer:
-    """The app's run: its Run, with the learning rate set and Step pressed as the schedule says."""
+def train_in_process(settings, schedule, iteration, upload=None, edits=()) -> Trainer:
+    """The app's run: its Run, with the learning rate set, weights edited and Step pressed as the schedule and
+    the edits ((iteration, name, index, value)) say."""
     settings = replace(settings, learning_rate=schedule[0][1])
     run = Run.start(settings, build_data(settings, upload), probe=False)
-    starts = [start for start, _ in schedule] + [iteration]
-    for (start, rate), end in zip(schedule, starts[1:], strict=True):
-        assert run.set_learning_rate(rate) and run.iteration == start
+    rates = dict(schedule)
+    stops = sorted(set(rates) | {at for at, *_ in edits} | {iteration})
+    for start, end in zip(stops, stops[1:] + [stops[-1]], strict=True):
+        assert run.iteration == start
+        if start in rates:
+            assert run.set_learning_rate(rates[start])
+        for at, name, index, value in edits:
+            if at == start:
+                run.edit_weight(name, index, value)
         run.step(end - start)  # a rate set at the run's last iteration has not run yet: step(0) does nothing
-    assert run.iteration == iteration and run.error is None
+    assert run.iteration == iteration and run.error is None and run.edits == list(edits)
     return run.trainer
 
 
@@ -77,12 +85,49 @@ def test_params_json_round_trip_is_exact():
     text = params_json(settings, trainer.params, 25, [(0, 0.3), (10, 2.0)])
     doc = json.loads(text)
     assert doc["format"] == "twolayer-params/1" and doc["iteration"] == 25
-    assert doc["settings"] == asdict(settings)
+    assert doc["settings"] == asdict(settings) | {"features": ["x1", "x2"]}  # a JSON list
     assert doc["learning_rate_schedule"] == [[0, 0.3], [10, 2.0]]
     loaded = load_params_json(text)
     for name, value in trainer.params.items():
         assert loaded[name].dtype == np.float64 and loaded[name].tobytes() == value.tobytes()
     assert '"W1": [\n      [' in text  # pretty: one matrix row per line
+
+
+def test_params_json_names_the_edits_and_the_features_and_reads_back_exactly():
+    settings, schedule, iteration, edits = EDITED
+    trainer = train_in_process(settings, schedule, iteration, edits=edits)
+    text = params_json(settings, trainer.params, iteration, schedule, edits)
+    doc = json.loads(text)
+    assert doc["edits"] == [[at, name, list(index), value] for at, name, index, value in edits]
+    assert doc["settings"]["features"] == list(settings.features) and doc["settings"]["batch_size"] == 32
+    loaded = load_params_json(text)
+    assert loaded["W1"].shape == (3, 4)
+    for name, value in trainer.params.items():
+        assert loaded[name].tobytes() == value.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("edits", "message"),
+    [
+        ([(5, "W1", (0, 0), 1.0)], "edits\\[0\\] is at iteration 5; it must be from the previous edit's to 4"),
+        ([(2, "W1", (0, 0), 1.0), (1, "b1", (0, 0), 1.0)], "edits\\[1\\] is at iteration 1"),
+        ([(0, "W3", (0, 0), 1.0)], "edits\\[0\\] names 'W3'; it must be one of W1, b1, W2, b2"),
+        ([(0, "W1", (0, 4), 1.0)], "edits\\[0\\] has index \\(0, 4\\); W1 has shape \\(3, 4\\)"),
+        ([(0, "b2", (0,), 1.0)], "has index"),
+        ([(0, "b2", (0, 0), math.nan)], "edits\\[0\\] has value nan; it must be a finite number"),
+        ([(0, "b2", (0, 0), "1")], "must be a finite number"),
+        ([("0", "b2", (0, 0), 1.0)], "is at iteration '0'"),
+        ([(0, "b2", (0, 0))], "must be \\(iteration, name, \\(row, column\\), value\\)"),
+        ("W1", "edits must be a list"),
+    ],
+)
+def test_bad_edits_are_refused(edits, message):
+    settings = EDITED[0]
+    params = train_in_process(settings, [(0, 0.3)], 0).params
+    with pytest.raises(ValueError, match=message):
+        params_json(settings, params, 4, [(0, 0.3)], edits)
+    with pytest.raises(ValueError, match=message):
+        reproduce_script(settings, [(0, 0.3)], 4, None, edits)
 
 
 def test_params_json_keeps_awkward_floats():
@@ -215,6 +260,20 @@ UPLOAD_SETTINGS = Settings(
     dataset="upload", hidden_size=4, test_share=0.2, activation="relu", l2=0.03, data_seed=9, init_seed=4
 )
 
+# A mini-batch run on four features with L1 and weights set by hand: before the first step, mid-epoch, at a
+# learning-rate change, twice at one iteration, and after the last step.
+EDITED = (
+    Settings(
+        dataset="circles", samples=300, hidden_size=3, test_share=0.2, batch_size=32, l1=0.003, l2=0.01,
+        features=("x1", "x2^2", "x1*x2", "sin(x1)"), data_seed=3, init_seed=11,
+    ),
+    [(0, 0.5), (40, 2.0)],
+    90,
+    [
+        (0, "b2", (0, 0), -0.5), (13, "W1", (2, 3), 1.25), (40, "W2", (0, 1), -3.0), (40, "W1", (0, 0), 0.0),
+        (90, "b1", (1, 0), 0.125),
+    ],
+)  # fmt: skip
 CASES = {  # name: (settings, lr_schedule, iteration, uploaded CSV name)
     "defaults": (Settings(), [(0, 0.3)], 300, None),
     "test set, rate change": (replace(Settings(), test_share=0.3), [(0, 0.3), (100, 1.0)], 300, None),
@@ -252,6 +311,37 @@ def test_script_prints_the_apps_numbers_to_the_last_digit(case, script_outputs):
     assert script_outputs[case] == expected  # reprs: the very same floats
     test_keys = {"test cost", "test accuracy"} if settings.test_share else set()
     assert set(expected) == {"iterations", "train cost", "train accuracy"} | test_keys
+
+
+def test_the_script_reproduces_a_mini_batch_run_with_edited_weights_bit_for_bit(tmp_path, capsys):
+    settings, schedule, iteration, edits = EDITED
+    app = train_in_process(settings, schedule, iteration, edits=edits)
+    (tmp_path / "reproduce.py").write_text(reproduce_script(settings, schedule, iteration, None, edits))
+    script = runpy.run_path(str(tmp_path / "reproduce.py"), run_name="__main__")  # in-process: the same code
+    for name, value in app.params.items():
+        assert script["trainer"].params[name].tobytes() == value.tobytes(), name
+    assert script["trainer"].edits == app.edits and printed(capsys.readouterr().out) == expected_output(app)
+    assert app.params["b1"][1, 0] == 0.125 and app.steps_per_epoch == 8  # 240 points, batches of 32
+    # Each part matters: without the edits, with full batches or with x1, x2 only the run ends elsewhere.
+    for other in (
+        train_in_process(settings, schedule, iteration),
+        train_in_process(replace(settings, batch_size=0), schedule, iteration, edits=edits),
+        train_in_process(replace(settings, l1=0.0), schedule, iteration, edits=edits),
+    ):
+        assert other.params["W1"].tobytes() != app.params["W1"].tobytes()
+
+
+def test_a_script_of_an_edited_run_before_its_first_step_prints_the_edited_costs(tmp_path, capsys):
+    settings, _, _, edits = EDITED
+    (tmp_path / "reproduce.py").write_text(reproduce_script(settings, [(0, 0.3)], 0, None, edits[:1]))
+    runpy.run_path(str(tmp_path / "reproduce.py"), run_name="__main__")
+    X, Y, Xt, Yt = build_data(settings)
+    trainer = train_in_process(settings, [(0, 0.3)], 0, edits=edits[:1])
+    params, features = trainer.params, settings.features
+    assert printed(capsys.readouterr().out) == {
+        "train cost": repr(compute_cost(expand(X, features), Y, params, "tanh", 0.01, 0.003)),
+        "test cost": repr(compute_cost(expand(Xt, features), Yt, params, "tanh")),
+    }
 
 
 def test_the_rate_change_matters():
