@@ -1,7 +1,8 @@
 """Starting and stopping a `streamlit run` for the browser tests and the benchmarks, in one place.
 
 Started as Streamlit's own e2e suite starts it (headless, no file watcher, no usage stats), from the
-repository root with the root on PYTHONPATH; ready once `/_stcore/health` answers "ok".
+repository root with the root on PYTHONPATH, listening on loopback only; ready once `/_stcore/health`
+answers "ok".
 """
 
 import os
@@ -34,8 +35,9 @@ def free_port() -> int:
 
 def streamlit_command(script: str, port: int, runner: list[str] | None = None) -> list[str]:
     """`python -m streamlit run script` with the test options; `runner` replaces `-m streamlit run`
-    (a wrapper script that takes the same arguments)."""
-    options = [script, "--server.headless", "true", "--server.port", str(port)]
+    (a wrapper script that takes the same arguments). Bound to 127.0.0.1 on the command line as well as in
+    .streamlit/config.toml: a test server is never reachable from the network, whatever config is read."""
+    options = [script, "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port)]
     options += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
     return [sys.executable, *(runner or ["-m", "streamlit", "run"]), *options]
 
