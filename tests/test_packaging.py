@@ -56,8 +56,9 @@ def test_the_wheel_holds_the_library_its_licence_and_nothing_else(installed):
     wheel, _ = installed
     with zipfile.ZipFile(wheel) as zf:
         tops = {name.split("/", 1)[0] for name in zf.namelist()}
-        licence = zf.read("twolayer-0.1.0.dist-info/licenses/LICENSE").decode()
-    assert tops == {"twolayer", "twolayer-0.1.0.dist-info"}
+        info = f"twolayer-{PYPROJECT['project']['version']}.dist-info"
+        licence = zf.read(f"{info}/licenses/LICENSE").decode()
+    assert tops == {"twolayer", info}
     assert licence == (ROOT / "LICENSE").read_text() and licence.startswith("MIT License")
     meta = wheel_metadata(wheel)
     assert meta["License-Expression"] == "MIT"
