@@ -93,7 +93,10 @@ def sklearn_fit(X, Y) -> list:
 
 def plain_minibatch_fit(X, Y, batch_size, steps) -> list:
     """The plain tutorial code on mini-batches: each step records the cost on every sample, then
-    runs forward and backward on the step's batch (epoch e's order: default_rng((seed, e)))."""
+    runs forward and backward on the step's batch (epoch e's order: default_rng((seed, e))). The
+    full batch is the tutorial's own loop: one forward pass serves the cost and the gradients."""
+    if batch_size == X.shape[1]:
+        return plain.fit(X, Y, LEARNING_RATE, HIDDEN, steps, random_state=SEED)[1]
     params = plain.set_parameters(X, Y, HIDDEN, np.random.default_rng(SEED))
     m = X.shape[1]
     per_epoch = -(-m // batch_size)
