@@ -105,7 +105,9 @@ def plain_minibatch_fit(X, Y, batch_size, steps) -> list:
         y, _ = plain.forward_propagation(X, params)
         costs.append(plain.cost(y, Y))
         epoch, b = divmod(t, per_epoch)
-        batch = np.random.default_rng((SEED, epoch)).permutation(m)[b * batch_size : (b + 1) * batch_size]
+        if b == 0:  # a new epoch: its order, once
+            order = np.random.default_rng((SEED, epoch)).permutation(m)
+        batch = order[b * batch_size : (b + 1) * batch_size]
         Xb, Yb = X[:, batch], Y[:, batch]
         _, cache = plain.forward_propagation(Xb, params)
         params = plain.update_parameters(plain.back_propagation(Xb, Yb, params, cache), params, LEARNING_RATE)
