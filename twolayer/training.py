@@ -150,7 +150,7 @@ class Trainer:
         """Sets one parameter, params[name][index] = value, before the next step, and records it in
         `edits` as (iteration, name, index, value): training k steps, setting the same weight and
         training on replays the run exactly. name is W1, b1, W2 or b2; index a (row, column) pair."""
-        shapes = {name: value.shape for name, value in self.params.items()}
+        shapes = {key: array.shape for key, array in self.params.items()}
         v.check_choice("name", name, tuple(shapes))
         index = _check_index(index, shapes[name], name)
         value = v.check_number("value", value, low=-math.inf)
