@@ -3,9 +3,12 @@ JavaScript and the vendored plotly.js bundle, served by a `components.v1.declare
 
 import functools
 import hashlib
+import json
 import re
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import streamlit as st
 import streamlit.components.v1 as components_v1
 
@@ -19,7 +22,7 @@ _CSS_HEIGHT = re.compile(r"[a-z0-9.,()+\- ]{1,120}")  # e.g. "max(320px, min(900
 def _asset_version() -> str:
     """A hash of the served files: a new version gets new URLs, so no browser keeps a stale copy."""
     digest = hashlib.sha256()
-    for name in ("stage.js", "netmath.js", PLOTLY_FILE):
+    for name in ("stage.js", "netmath.js", "live_chart.js", PLOTLY_FILE):
         digest.update((ASSETS / name).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -39,3 +42,52 @@ def css_height(height: int | str) -> int | str:
     if isinstance(height, str) and _CSS_HEIGHT.fullmatch(height):
         return height
     raise ValueError(f"height must be a positive int (pixels) or a CSS length, got {height!r:.60}")
+
+
+# The js of the app's custom components (the stage and the live chart): Streamlit sends a component's js with
+# every update, so it is only this loader; the code is an ES module from appkit/stage/ (the header's "m"),
+# fetched once and cached by the browser. Each module exports render(component, head, bytes) and unmounted(key).
+MODULE_LOADER = (  # kept short: it goes out with every update. A newline marks it as code, not a file path
+    "const M=(window.__appkitStageModules??=new Map());\n"
+    "export default function(c){"
+    "const u=c.data instanceof Uint8Array?c.data:new Uint8Array(c.data);"
+    "const n=new DataView(u.buffer,u.byteOffset,4).getUint32(0,true);"
+    "const h=JSON.parse(new TextDecoder().decode(u.subarray(4,4+n)));h.n=n;"
+    # start fetching plotly.js at once, alongside the module
+    "const p=h.s&&h.s.plotly;"
+    'if(p&&!window.Plotly&&!document.querySelector(`link[href="${p}"]`))'
+    "document.head.appendChild(Object.assign(document.createElement('link'),{rel:'preload',as:'script',href:p}));"
+    "if(!M.has(h.m))M.set(h.m,import(new URL(h.m,location.href).href));"
+    "const m=M.get(h.m);"
+    "m.then(x=>x.render(c,h,u)).catch(e=>{M.delete(h.m);console.warn('appkit:',e)});"
+    "return()=>m.then(x=>x.unmounted(h.k)).catch(()=>{})}"
+)
+
+
+def encode(head: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
+    """[uint32 LE header length][header JSON][padding to 8][arrays, each 8-aligned]; the header's "b"
+    lists each array as name: [dtype, byte offset, length]."""
+    kinds = {np.dtype(np.float64): "f8", np.dtype(np.float32): "f4", np.dtype(np.uint8): "u1", np.dtype(np.int32): "i4"}
+    table, chunks, offset = {}, [], 0
+    for name, array in arrays.items():
+        a = np.ascontiguousarray(array)
+        data = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+        table[name] = [kinds[a.dtype], offset, int(a.size)]
+        chunks.append(data + b"\0" * (-len(data) % 8))
+        offset += len(chunks[-1])
+    header = json.dumps({**head, "b": table}, separators=(",", ":")).encode()
+    start = 4 + len(header)
+    return len(header).to_bytes(4, "little") + header + b"\0" * (-start % 8) + b"".join(chunks)
+
+
+def decode(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """`encode`'s inverse, as stage.js reads an update: (header, arrays by name)."""
+    n = int.from_bytes(data[:4], "little")
+    head = json.loads(data[4 : 4 + n])
+    start = -(-(4 + n) // 8) * 8  # the arrays start 8-aligned
+    kinds = {"f8": "<f8", "f4": "<f4", "u1": "u1", "i4": "<i4"}
+    arrays = {
+        name: np.frombuffer(data, dtype=kinds[kind], count=length, offset=start + offset)
+        for name, (kind, offset, length) in head["b"].items()
+    }
+    return head, arrays

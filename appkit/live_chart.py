@@ -5,180 +5,129 @@ zoom). `live_chart` mounts one `<div>` per key and redraws it with `Plotly.react
 the user's zoom and the modebar state survive every update.
 
 plotly.js is the vendored cartesian bundle in appkit/stage/ (1.5 MB, pinned by checksum; see assets.py),
-served by Streamlit itself and never fetched from a CDN. The page loads it once, shared with the stage;
-each update sends only the figure.
+served by Streamlit itself and never fetched from a CDN. The page loads it once, shared with the stage.
+
+An update is binary (appkit/assets.py `encode`, as the stage's): the traces with their arrays as raw bytes
+(not base64) or, for a thinned curve's iterations, as three numbers; the layout, config and the first
+`static_traces` traces (the faded earlier runs) only when they changed. ~2 KB an update for the default run's
+cost curve, against ~12 KB as JSON. The browser side is appkit/stage/live_chart.js.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
 import json
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.utils import PlotlyJSONEncoder
 
-from .assets import PLOTLY_FILE, asset_url, css_height
+from .assets import MODULE_LOADER, PLOTLY_FILE, asset_url, css_height, decode, encode
 
 # Modebar kept: users zoom. No "Share chart..." button: plotly.js 4's default (showSendToCloud) opens
 # cloud.plotly.com and posts the chart's data there, the one click that sends data off the machine.
 _CONFIG = {"responsive": True, "displaylogo": False, "showSendToCloud": False}
 
-# Runs once per page for plotly.js, then once per update. The <div> made on the first call persists
-# because the element's identity is its key; `Plotly.react` diffs against what that div shows.
-_JS = """
-// One plotly.js for the page, shared with appkit/stage (the same vendored bundle and the same promise).
-function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  window.__appkitPlotly ??= new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = url;
-    script.onload = () => resolve(window.Plotly);
-    script.onerror = () => { window.__appkitPlotly = null; reject(new Error(`live_chart: cannot load ${url}`)); };
-    document.head.appendChild(script);
-  });
-  return window.__appkitPlotly;
-}
+_SENT = "_appkit_live_chart_sent"  # st.session_state: {key: static revision this session's browser holds}
+_KINDS = {np.dtype(np.float64): "f8", np.dtype(np.float32): "f4", np.dtype(np.uint8): "u1", np.dtype(np.int32): "i4"}
 
-// Streamlit's default Plotly template ("streamlit") holds placeholder colours #000001-#000040 that
-// st.plotly_chart swaps for theme colours in the browser. Do the same from the theme's CSS variables.
-function parseThemed(text, el) {
-  const css = getComputedStyle(el);
-  const v = (name) => css.getPropertyValue(`--st-${name}`).trim();
-  const [bg, fg, border] = [v("background-color"), v("text-color"), v("border-color")];
-  let fig;
-  if (text.includes('"#000001"')) {
-    const lists = ["categorical", "sequential", "diverging"].map((k) => v(`chart-${k}-colors`).split(","));
-    const other = { 32: v("green-color"), 33: v("red-color"), 34: v("blue-color"), 35: border, 36: v("gray-color"),
-      37: fg, 38: bg, 39: v("secondary-background-color"), 40: v("secondary-background-color") };
-    fig = JSON.parse(text.replace(/"#0000([0-3][1-9]|[1-4]0)"/g, (match, digits) => {
-      const n = Number(digits) - 1;
-      const list = lists[Math.floor(n / 10)];
-      const color = n < 30 ? list[(n % 10) % list.length] : other[n + 1];
-      return color ? `"${color}"` : match;
-    }));
-  } else {
-    fig = JSON.parse(text);
-  }
-  // Theme defaults (font, colours, labels kept inside the chart) for every figure, templated or plain;
-  // the figure's own layout still wins.
-  const axis = { gridcolor: border, zerolinecolor: border, linecolor: border, automargin: true };
-  const layout = (fig.figure.layout ??= {});
-  const template = (layout.template ??= {});
-  const defaults = (template.layout ??= {});
-  Object.assign(defaults, { paper_bgcolor: bg, plot_bgcolor: bg, font: { color: fg, family: v("font") } });
-  Object.assign(defaults, { xaxis: axis, yaxis: axis });
-  return fig;
-}
-
-// Graph divs by key. Streamlit 1.67 sometimes drops and re-creates an element when a fragment tick
-// follows a full rerun; the chart's div is then moved into the new element, with its zoom, instead
-// of being drawn afresh.
-const charts = (window.__appkitCharts ??= new Map());
-
-export default async function ({ data, parentElement }) {
-  const msg = parseThemed(new TextDecoder().decode(data), parentElement);
-  let div = parentElement.querySelector(":scope > .appkit-live-chart");
-  if (!div) {
-    div = charts.get(msg.key);
-    if (!div) {
-      div = document.createElement("div");
-      div.className = "appkit-live-chart";
-      div.style.width = "100%";
-    }
-    parentElement.appendChild(div);  // moves a remounted chart's div here
-    charts.set(msg.key, div);
-  }
-  div.style.height = typeof msg.height === "number" ? `${msg.height}px` : msg.height;  // px, or CSS
-  // Streamlit also calls this for a call overtaken by a newer update, so act only once the div is gone.
-  // Purge only a chart that stays gone: a remounted one is moved into its new element first.
-  const cleanup = () => setTimeout(() => {
-    if (div.isConnected) return;
-    div._resizer?.disconnect();
-    window.Plotly?.purge(div);
-    if (charts.get(msg.key) === div) charts.delete(msg.key);
-  }, 5000);
-
-  // Draw only the newest figure: if updates arrive while one is drawing, skip the stale ones.
-  div._next = msg;
-  if (!div._busy) await draw(div);
-  return cleanup;
-}
-
-// Draws div._next (and any newer figure that arrives meanwhile). If plotly.js cannot be loaded (the
-// server restarting, a network blip) it says so and tries again shortly instead of throwing: a thrown
-// error makes Streamlit replace the chart with an error box and stop calling this component.
-async function draw(div) {
-  div._busy = true;
-  let failed = false;
-  try {
-    const Plotly = await loadPlotly(div._next.plotly_url);
-    div._note?.remove();
-    div._note = null;
-    while (div._next) {
-      const { figure, config } = div._next;
-      div._next = null;
-      // Plotly.react diffs data arrays by reference and does not look inside base64 typed-array
-      // specs, so a new heatmap z would be ignored: a new datarevision forces the recalculation.
-      div._revision = (div._revision || 0) + 1;
-      figure.layout = { ...figure.layout, datarevision: div._revision };
-      await Plotly.react(div, { ...figure, config });
-    }
-    // `responsive` follows the window only; this also follows the container (sidebar, columns).
-    if (!div._resizer) {
-      // Only a displayed chart can be resized: on a page switch the div leaves the screen first, and
-      // Plotly rejects (an uncaught error in the console) for a div that is not displayed.
-      div._resizer = new ResizeObserver(() => {
-        if (div.isConnected && div.getClientRects().length) Plotly.Plots.resize(div).catch(() => {});
-      });
-      div._resizer.observe(div);
-    }
-  } catch (error) {
-    failed = !window.Plotly;  // only a failed load is retried; any other error is Streamlit's to show
-    if (!failed) throw error;
-    console.warn(error);
-  } finally {
-    div._busy = false;
-  }
-  if (failed && div.isConnected) {
-    if (!div._note) {
-      div._note = document.createElement("p");
-      div._note.textContent = "The chart library did not load; trying again…";
-      div.appendChild(div._note);
-    }
-    setTimeout(() => div.isConnected && !div._busy && div._next && draw(div), 2000);
-  }
-}
-"""
-
-_component = st.components.v2.component("appkit.live_chart", js=_JS, isolate_styles=False)
+# The component's js is the loader the stage uses: Streamlit sends a component's js with every update, so
+# the code (appkit/stage/live_chart.js) is an ES module the browser fetches once and caches.
+_component = st.components.v2.component("appkit.live_chart", js=MODULE_LOADER, isolate_styles=False)
 
 
 def _plotly_js_url() -> str:
     return asset_url(PLOTLY_FILE)  # the vendored cartesian bundle (1.5 MB): what the stage loads too
 
 
-def figure_json(figure: go.Figure | dict[str, Any]) -> str:
-    """The figure as compact JSON. From a `go.Figure`, NumPy arrays become base64 typed arrays, so their dtype
-    sets the size; a dict is sent as it is, without plotly.py's validation (the live charts' dicts carry typed
-    arrays already, see twolayer/figures.py), which is most of the cost of an update.
-
-    Unlike `fig.to_json()` this skips the HTML-safety escaping (`/` as `\\u002f`), ~20 % of a heatmap.
-    """
+def figure_spec(figure: go.Figure | dict[str, Any]) -> dict[str, Any]:
+    """The figure as plain JSON-able data ({"data": [...], "layout": {...}}). From a `go.Figure` NumPy arrays
+    stay arrays (packed as binary below); a dict is taken as it is, without plotly.py's validation (the live
+    charts' dicts carry typed arrays already, see twolayer/figures.py), which is most of the cost of an update."""
     if isinstance(figure, go.Figure):
-        spec = figure.to_plotly_json()
+        spec = json.loads(figure.to_json())  # plotly.py's own conversion (typed arrays for NumPy data)
     else:
         spec = {"data": list(figure.get("data", [])), "layout": dict(figure.get("layout", {}))}
     # A constant uirevision tells Plotly to keep the user's zoom, pan and legend clicks across updates.
-    spec.setdefault("layout", {}).setdefault("uirevision", "live_chart")
-    return json.dumps(spec, cls=PlotlyJSONEncoder, separators=(",", ":"))
+    spec["layout"] = {"uirevision": "live_chart", **spec.get("layout", {})}
+    return spec
 
 
-def live_chart(figure: go.Figure | dict[str, Any], *, key: str, height: int | str = 450) -> None:
+def _array(value: Any) -> np.ndarray | None:
+    """A 1-D numeric array if `value` is one (a NumPy array or Plotly's typed-array spec), else None."""
+    if isinstance(value, dict) and set(value) == {"dtype", "bdata"}:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]).newbyteorder("<"))
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "fiub":
+        return value
+    return None
+
+
+def pack(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
+    """`value` with every 1-D numeric array replaced by a reference: {"$r": [x0, dx, n, last, kind]} for
+    integers x0, x0 + dx, ..., x0 + (n - 1) dx followed by `last` (a thinned curve's iterations), else
+    {"$b": name} with the array in `arrays` (sent as binary, not base64: a third smaller)."""
+    if isinstance(value, dict | list) and not (isinstance(value, dict) and "bdata" in value):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        packed = {k: pack(v, arrays, f"{prefix}.{k}") for k, v in items}
+        return packed if isinstance(value, dict) else list(packed.values())
+    a = _array(value)
+    if a is None:
+        return value
+    if a.dtype not in _KINDS:
+        a = a.astype(np.int32 if a.dtype.kind in "iub" and a.size and np.abs(a).max() < 2**31 else np.float64)
+    kind = _KINDS[a.dtype]
+    n = len(a) - 1
+    if n >= 2 and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+        x0, dx = float(a[0]), float(a[1] - a[0])
+        if np.array_equal(a[:n], x0 + dx * np.arange(n)):
+            return {"$r": [x0, dx, n, float(a[n]), kind]}
+    arrays[prefix] = a
+    return {"$b": prefix}
+
+
+def payload(
+    spec: dict[str, Any], key: str, height: int | str, static_traces: int, sent: str | None
+) -> tuple[str, bytes]:
+    """(static revision, bytes of one update). The static part (layout, config and the first `static_traces`
+    traces) is in the bytes only when the browser does not hold it (`sent` is the revision it holds)."""
+    traces = spec["data"]
+    static_arrays: dict[str, np.ndarray] = {}
+    fields = {
+        "data": pack(traces[:static_traces], static_arrays, "s"),
+        "layout": spec["layout"],
+        "config": _CONFIG,
+        "plotly": _plotly_js_url(),
+    }
+    text = json.dumps(fields, cls=PlotlyJSONEncoder, separators=(",", ":"), sort_keys=True)
+    digest = hashlib.blake2b(text.encode(), digest_size=8)
+    for name, array in static_arrays.items():
+        digest.update(name.encode() + array.tobytes())
+    revision = digest.hexdigest()
+    arrays: dict[str, np.ndarray] = {}
+    head: dict[str, Any] = {"m": asset_url("live_chart.js"), "k": key, "r": revision, "H": height}
+    head["d"] = pack(traces[static_traces:], arrays, "d")
+    if sent != revision:
+        head["s"] = json.loads(text)
+        arrays.update(static_arrays)
+    return revision, encode(json.loads(json.dumps(head, cls=PlotlyJSONEncoder)), arrays)
+
+
+def _forget(key: str) -> None:
+    """The browser asked for the static part again: send it with the next update."""
+    st.session_state.get(_SENT, {}).pop(key, None)
+
+
+def live_chart(figure: go.Figure | dict[str, Any], *, key: str, height: int | str = 450, static_traces: int = 0) -> int:
     """Show `figure` at full container width and `height` px; later calls with the same `key` redraw it in place.
+    Returns the bytes sent.
 
     Call it once per run for each key, e.g. inside `@st.fragment(run_every=...)`. Set
-    `figure.layout.uirevision` yourself to reset the zoom on purpose (change its value).
+    `figure.layout.uirevision` yourself to reset the zoom on purpose (change its value). The layout and the
+    first `static_traces` traces (e.g. faded earlier runs) are sent only when they change.
     """
     if not key or not isinstance(key, str):
         raise ValueError(f"live_chart needs a non-empty str key, got {key!r}")
@@ -186,6 +135,38 @@ def live_chart(figure: go.Figure | dict[str, Any], *, key: str, height: int | st
         height = css_height(height)
     except ValueError as error:
         raise ValueError(f"live_chart {error}") from None
-    head = json.dumps({"plotly_url": _plotly_js_url(), "config": _CONFIG, "height": height, "key": key})
-    payload = f'{head[:-1]},"figure":{figure_json(figure)}}}'
-    _component(key=key, data=payload.encode())
+    spec = figure_spec(figure)
+    if not isinstance(static_traces, int) or not 0 <= static_traces <= len(spec["data"]):
+        raise ValueError(f"static_traces must be an int from 0 to {len(spec['data'])}, got {static_traces!r}")
+    sent = st.session_state.setdefault(_SENT, {})
+    revision, data = payload(spec, key, height, static_traces, sent.get(key))
+    _component(key=key, data=data, on_need_change=functools.partial(_forget, key))
+    sent[key] = revision
+    return len(data)
+
+
+def inflate(value: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """`pack`'s inverse, as live_chart.js rebuilds a figure: references become arrays again."""
+    if isinstance(value, list):
+        return [inflate(v, arrays) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$b" in value:
+        return arrays[value["$b"]]
+    if "$r" in value:
+        x0, dx, n, last, kind = value["$r"]
+        dtype = {"f8": np.float64, "f4": np.float32, "u1": np.uint8, "i4": np.int32}[kind]
+        return np.append(x0 + dx * np.arange(n), last).astype(dtype)
+    return {k: inflate(v, arrays) for k, v in value.items()}
+
+
+def unpack(data: bytes, statics: dict[str, dict]) -> dict[str, Any]:
+    """One update as the browser sees it: {"key", "height", "figure", "config", "plotly_url"}. `statics` holds
+    the static parts received so far by revision (the browser's cache); a KeyError means the browser would ask
+    for it again."""
+    head, arrays = decode(data)
+    if "s" in head:
+        statics[head["r"]] = {**head["s"], "arrays": arrays}
+    s = statics[head["r"]]
+    figure = {"data": inflate(s["data"], s["arrays"]) + inflate(head["d"], arrays), "layout": s["layout"]}
+    return {"key": head["k"], "height": head["H"], "figure": figure, "config": s["config"], "plotly_url": s["plotly"]}

@@ -53,7 +53,9 @@ def metrics_row(run: Run, upto: int) -> None:
     percent = lambda key: f"{100 * history[key][upto - 1]:.1f} %" if key in history and upto else "—"  # noqa: E731
     costs = run.costs(upto)
     stopped = len(costs) > upto  # diverged: the cost that stopped the run, as the alert says
-    cells = st.columns(6)
+    # One horizontal block, not st.columns(6): 1 element to send and re-render on every update instead of 7.
+    row = st.container(horizontal=True, gap="small", key="metrics")
+    cells = [row] * 6
     label = f"Iteration (of {run.target:,})"
     cells[0].metric(label, f"{upto:,}", delta=time_left(run), delta_color="off", delta_arrow="off")
     cells[1].metric("Train cost (at the stop)" if stopped else "Train cost", f"{costs[-1]:.4f}" if len(costs) else "—")
@@ -103,7 +105,7 @@ def charts(run: Run, iteration: int, params: dict, ghosts: list, big: bool, inte
             history, iterations=run.target, ghosts=ghosts, marker=marker, height=None, big=big, revision=revision,
             max_points=LIVE_CURVE_POINTS if run.status == RUNNING else MAX_CURVE_POINTS,
         )  # fmt: skip
-        live_chart(figure, key="cost_chart", height=HALF_HEIGHT)
+        live_chart(figure, key="cost_chart", height=HALF_HEIGHT, static_traces=len(ghosts))  # ghosts sent once
     with right:
         stage("boundary", *args, **live, height=FULL_HEIGHT, views=("boundary",))
 

@@ -64,34 +64,14 @@ import streamlit as st
 
 from twolayer.figures import MAX_SHOWN_POINTS, plot_range
 
-from .assets import ASSETS, PLOTLY_FILE, asset_url, css_height  # noqa: F401  (ASSETS, PLOTLY_FILE: for tests)
+from .assets import ASSETS, MODULE_LOADER, PLOTLY_FILE, asset_url, css_height, decode, encode  # noqa: F401  (ASSETS, PLOTLY_FILE, decode: for tests)
 
 VIEWS = ("network", "boundary")
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
 _SENT = "_appkit_stage_sent"  # st.session_state: {key: static revision this session's browser holds}
 
-# The component itself is a tiny loader: Streamlit sends a component's js with every update, so the
-# real code is an ES module served from appkit/stage/ and cached by the browser.
-_LOADER = """
-const mods = (window.__appkitStageModules ??= new Map());
-export default function (c) {
-  const u8 = c.data instanceof Uint8Array ? c.data : new Uint8Array(c.data);
-  const n = new DataView(u8.buffer, u8.byteOffset, 4).getUint32(0, true);
-  const head = JSON.parse(new TextDecoder().decode(u8.subarray(4, 4 + n)));
-  head.n = n;
-  const plotly = head.s && head.s.plotly;  // start fetching plotly.js now, alongside stage.js
-  if (plotly && !window.Plotly && !document.querySelector(`link[href="${plotly}"]`)) {
-    const link = Object.assign(document.createElement("link"), { rel: "preload", as: "script", href: plotly });
-    document.head.appendChild(link);
-  }
-  if (!mods.has(head.m)) mods.set(head.m, import(new URL(head.m, location.href).href));
-  const mod = mods.get(head.m);
-  mod.then((m) => m.render(c, head, u8)).catch((e) => { mods.delete(head.m); console.warn("stage:", e); });
-  return () => mod.then((m) => m.unmounted(head.k)).catch(() => {});
-}
-"""
-
-_component = st.components.v2.component("appkit.stage", js=_LOADER, isolate_styles=False)
+# The component's js is a tiny loader: Streamlit sends it with every update; the code is stage.js, cached.
+_component = st.components.v2.component("appkit.stage", js=MODULE_LOADER, isolate_styles=False)
 
 
 def flat_params(params: dict[str, Any]) -> np.ndarray:
@@ -105,35 +85,6 @@ def flat_params(params: dict[str, Any]) -> np.ndarray:
     if flat.shape != (4 * h + 1,):
         raise ValueError(f"params do not fit W1 {W1.shape}: b1 (h, 1), W2 (1, h), b2 (1, 1) expected")
     return flat
-
-
-def encode(head: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
-    """[uint32 LE header length][header JSON][padding to 8][arrays, each 8-aligned]; the header's "b"
-    lists each array as name: [dtype, byte offset, length]."""
-    kinds = {np.dtype(np.float64): "f8", np.dtype(np.float32): "f4", np.dtype(np.uint8): "u1"}
-    table, chunks, offset = {}, [], 0
-    for name, array in arrays.items():
-        a = np.ascontiguousarray(array)
-        data = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
-        table[name] = [kinds[a.dtype], offset, int(a.size)]
-        chunks.append(data + b"\0" * (-len(data) % 8))
-        offset += len(chunks[-1])
-    header = json.dumps({**head, "b": table}, separators=(",", ":")).encode()
-    start = 4 + len(header)
-    return len(header).to_bytes(4, "little") + header + b"\0" * (-start % 8) + b"".join(chunks)
-
-
-def decode(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """`encode`'s inverse, as stage.js reads an update: (header, arrays by name)."""
-    n = int.from_bytes(data[:4], "little")
-    head = json.loads(data[4 : 4 + n])
-    start = -(-(4 + n) // 8) * 8  # the arrays start 8-aligned
-    kinds = {"f8": "<f8", "f4": "<f4", "u1": "u1"}
-    arrays = {
-        name: np.frombuffer(data, dtype=kinds[kind], count=length, offset=start + offset)
-        for name, (kind, offset, length) in head["b"].items()
-    }
-    return head, arrays
 
 
 def static_part(

@@ -465,7 +465,9 @@ def test_the_charts_show_the_cost_curve_network_and_boundary_and_follow_the_tick
         curve = traces(live_charts(at)["cost_chart"]["figure"])["train cost"]
         x, y = array(curve["x"]), array(curve["y"])
         lengths.append(int(x[-1]) + 1)  # the curve reaches the last step, thinned evenly while training
-        assert len(y) == min(run.iteration, LIVE_CURVE_POINTS)
+        stride = -(-(run.iteration - 1) // (LIVE_CURVE_POINTS - 1))  # every k-th step from 0, then the last one
+        assert len(y) <= LIVE_CURVE_POINTS and len(y) > LIVE_CURVE_POINTS // 2
+        np.testing.assert_array_equal(x, np.unique(np.append(np.arange(0, run.iteration, stride), run.iteration - 1)))
         np.testing.assert_array_equal(y, run.trainer.history["cost"][x.astype(int)].astype(np.float32))
         for head, arrays in stages(at).values():
             assert "s" not in head and "tr" not in arrays  # the points are not sent again

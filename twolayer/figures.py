@@ -193,9 +193,12 @@ def boundary_figure(
 
 
 def thin(values: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """(iterations, values) with at most max_points points, always keeping the first and last."""
+    """(iterations, values) with at most max_points points, always keeping the first and last: every
+    k-th iteration from 0, then the last one (an even stride, so the browser can rebuild the iterations
+    from three numbers, see appkit/live_chart.py)."""
     n = len(values)
-    index = np.unique(np.linspace(0, n - 1, min(n, max_points)).astype(int))  # ends included
+    k = max(1, -(-(n - 1) // max(1, max_points - 1)))  # ceil((n - 1) / (max_points - 1))
+    index = np.unique(np.append(np.arange(0, n, k), n - 1)) if n else np.arange(0)
     return index.astype(np.float32), np.asarray(values)[index].astype(np.float32)
 
 

@@ -19,6 +19,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from appkit.live_chart import unpack
 from appkit.runstate import Run
 from appkit.session import SESSION_KEY, Session
 from appkit.stage import decode
@@ -145,9 +146,12 @@ def live_charts(at: AppTest) -> dict[str, dict]:
     charts = {}
     for element in at.get("bidi_component"):
         if element.proto.component_name == "appkit.live_chart":
-            payload = json.loads(element.proto.bytes)
+            payload = unpack(element.proto.bytes, _LIVE_CHART_STATICS)
             charts[payload["key"]] = payload
     return charts
+
+
+_LIVE_CHART_STATICS: dict[str, dict] = {}  # what a browser would hold: static parts (layout, ghosts) by revision
 
 
 def stages(at: AppTest) -> dict[str, tuple[dict, dict[str, np.ndarray]]]:
@@ -169,7 +173,10 @@ def traces(figure: dict) -> dict[str, dict]:
 
 
 def array(value) -> np.ndarray:
-    """A Plotly array from the JSON: a list, or a base64 typed array {"dtype", "bdata"[, "shape"]}."""
+    """A Plotly array: a NumPy array (a live chart's, unpacked), a list, or a base64 typed array
+    {"dtype", "bdata"[, "shape"]}."""
+    if isinstance(value, np.ndarray):
+        return value
     if isinstance(value, list):
         return np.array(value)
     out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
