@@ -46,6 +46,17 @@ EQUATIONS = [
 ]
 
 
+GRADIENT_CHECK_FLOATS = 2_000_000  # parameters x hidden units x points: ~0.1 s of one core for the whole check
+
+
+def gradient_check_points(params, m: int) -> int:
+    """How many training points the gradient check uses: all up to 500, fewer for big networks, so the check
+    (two costs per parameter, each over hidden units x points) stays ~0.1 s and cannot hold the server: it
+    is one uninterruptible call, and Streamlit can stop a run only between calls."""
+    n_params = sum(p.size for p in params.values())
+    return int(min(m, 500, max(20, GRADIENT_CHECK_FLOATS // (n_params * params["W1"].shape[0]))))
+
+
 def current_network():
     """The playground's network now (a fresh run of the session's settings if it has none yet)."""
     run = session.current().current_run()
@@ -92,8 +103,9 @@ def main() -> None:
         "below 1e-7 means the gradients are right."
     )
     if st.button("Run the gradient check", key="gradcheck"):
-        m = min(X.shape[1], 500)
+        m = gradient_check_points(params, X.shape[1])
         errors = gradient_check(X[:, :m], Y[:, :m], params, activation=activation)
+        st.caption(f"On the first {m:,} training points.")
         st.dataframe(
             [{"parameter": k, "relative error": f"{e:.2e}", "ok": e < 1e-7} for k, e in errors.items()], hide_index=True
         )
