@@ -166,13 +166,13 @@ class Session:
         that is training pauses first. False, with `error` saying why, when the edit cannot be made."""
         run = self.current_run()
         self.note = self.error = None
+        self.page_stale = True  # the note or the error, and the buttons of a paused run
         try:
             run.edit_weight(name, index, value)
         except ValueError as error:
             self.error = f"The weight could not be set: {error}."
             return False
         self.note = f"{name}{list(index)} = {float(value):g} from iteration {run.iteration:,} on."
-        self.page_stale = True
         return True
 
     def reset(self) -> None:
