@@ -541,7 +541,8 @@ def test_an_edited_run_goes_on_from_the_edited_weights_exactly(settings):
 def test_a_bad_edit_changes_nothing_and_says_why(edit, message, state):
     session, run = session_in(state)
     before = state_of(run)
-    assert session.edit_weight(*edit) is False
+    session.page_stale = False
+    assert session.edit_weight(*edit) is False and session.page_stale  # the page shows why
     assert_unchanged(run, before)
     assert session.error.startswith("The weight could not be set: ") and message in session.error
     assert run.edits == []

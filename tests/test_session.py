@@ -123,8 +123,10 @@ def test_an_edited_weight_is_noted_recorded_and_in_the_downloads():
     s = session()
     run = s.current_run()
     run.step(10)
+    s.page_stale = False
     assert s.edit_weight("W2", (0, 1), 2.5) is True
     assert s.note == "W2[0, 1] = 2.5 from iteration 10 on." and run.trainer.params["W2"][0, 1] == 2.5
+    assert s.page_stale  # the edit arrives in the live view: the page redraws its note and buttons
     (record,) = s.all_records()
     assert record["edited weights"] == 1 and record["edits"] == [(10, "W2", (0, 1), 2.5)]
     assert records.table_rows([record])[0]["edited weights"] == 1
