@@ -6,6 +6,7 @@ run of that configuration (train_many stacks the networks of one hidden size and
 arithmetic that of training it alone; tests/test_sweep.py holds it to that).
 """
 
+import functools
 import itertools
 import threading
 import time
@@ -80,9 +81,13 @@ class Sweep:
         return self.kept.get((lr, hidden, seed), np.arange(len(costs))), costs
 
 
+@functools.lru_cache(maxsize=64)
 def keep_points(n: int, points: int = CURVE_KEEP) -> np.ndarray:
-    """Indices of up to `points` evenly spaced steps of n, the first and the last included."""
-    return np.unique(np.rint(np.linspace(0, n - 1, min(n, points))).astype(np.int64))
+    """Indices of up to `points` evenly spaced steps of n, the first and the last included. One read-only
+    array per (n, points), shared by every curve of that length (900 curves kept 14 MB of copies)."""
+    index = np.unique(np.rint(np.linspace(0, n - 1, min(n, points))).astype(np.int64))
+    index.flags.writeable = False
+    return index
 
 
 def slimmed(result: Result, points: int = CURVE_KEEP) -> tuple[Result, np.ndarray | None]:

@@ -294,12 +294,13 @@ def test_partial_results_come_after_each_hidden_size(data):
 
 def test_long_curves_are_thinned_to_exact_values_with_the_last_kept(data):
     iterations = 5000
-    sweep = run_sweep(data, [0.3, 10.0], [2], [0], iterations)
+    sweep = run_sweep(data, [0.1, 0.3, 10.0], [2], [0], iterations)
     trainer = alone(data, 0.3, 2, 0, iterations)
     x, y = sweep.curve(0.3, 2, 0)
     assert len(y) == CURVE_KEEP and x[0] == 0 and x[-1] == iterations - 1
     np.testing.assert_array_equal(y, trainer.history["cost"][x])  # exact, float64
     assert sweep.value("train cost", 0.3, 2) == trainer.history["cost"][-1]
+    assert sweep.kept[(0.1, 2, 0)] is sweep.kept[(0.3, 2, 0)]  # one array of kept iterations per length
     diverged = sweep.results[(10.0, 2, 0)]
     if diverged.diverged is not None:
         assert diverged.diverged.__traceback__ is None  # it held the trainer and its data
