@@ -13,7 +13,10 @@ def _widget(f: Field, disabled: bool = False, choices: tuple | None = None, show
     if f.widget == "toggle":
         return st.toggle(label, key=key, help=tip, disabled=disabled)
     if f.widget == "pills":  # a subset, in the table's order
-        chosen = st.pills(label, f.choices, selection_mode="multi", key=key, help=tip, disabled=disabled)
+        shown = lambda c: f.names.get(c, c)  # noqa: E731  (x1², not x1^2)
+        chosen = st.pills(
+            label, f.choices, selection_mode="multi", format_func=shown, key=key, help=tip, disabled=disabled
+        )
         return tuple(c for c in f.choices if c in chosen)
     if f.widget == "select":
         return st.selectbox(label, choices or f.choices, key=key, format_func=show, help=tip, disabled=disabled)

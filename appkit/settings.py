@@ -188,6 +188,7 @@ class Field:
 
 DATASET_NAMES = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "gaussian": "Gaussian", "spiral": "Spiral"}
 ACTIVATION_NAMES = {"tanh": "tanh (the tutorial's)", "relu": "ReLU", "sigmoid": "sigmoid", "linear": "linear"}
+FEATURE_NAMES = {"x1^2": "x1²", "x2^2": "x2²", "x1*x2": "x1·x2", "sin(x1)": "sin x1", "sin(x2)": "sin x2"}
 INIT_NAMES = {"he": "He: randn·√(2/fan_in)", "small": "small: randn·0.01"}
 
 # fmt: off
@@ -224,7 +225,7 @@ FIELDS = (
     Field("features", "feat", tuple, "Input features",
           "What the network sees of a point (x1, x2): the tutorial feeds x1 and x2; products and sines let a "
           "small network draw curved boundaries. At least one.",
-          "Network", "pills", choices=FEATURES),
+          "Network", "pills", choices=FEATURES, names=FEATURE_NAMES),
     Field("test_share", "test", float, "Test share", "Share of the points held out to measure generalisation.",
           "Advanced", "slider", low=0.0, high=MAX_TEST_SHARE, step=0.05),
     Field("activation", "act", str, "Hidden activation", "The function g in A1 = g(W1 X + b1).",
