@@ -27,7 +27,7 @@ import sklearn  # noqa: E402
 from sklearn.datasets import make_moons  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
-from threadpoolctl import threadpool_info  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 import twolayer  # noqa: E402
 from tests.support import plain_tutorial as plain  # noqa: E402
@@ -127,8 +127,17 @@ MINIBATCH_STEPS = {500: 2000, 5000: 300}  # steps timed per sample count
 
 
 def minibatch_table(repeats: int) -> None:
-    """Batch sizes 1, 32 and full at 500 and 5,000 samples: µs per step and per epoch, plain vs twolayer."""
-    print(f"\nMini-batches: {HIDDEN} tanh units, learning rate {LEARNING_RATE}; {repeats} interleaved repetitions")
+    """Batch sizes 1, 32 and full at 500 and 5,000 samples: µs per step and per epoch, plain vs twolayer.
+    BLAS runs on one thread, as app.py has it (two threads slow these small products down)."""
+    with threadpool_limits(1, user_api="blas"):
+        _minibatch_table(repeats)
+
+
+def _minibatch_table(repeats: int) -> None:
+    print(
+        f"\nMini-batches: {HIDDEN} tanh units, learning rate {LEARNING_RATE}, BLAS on 1 thread (as app.py); "
+        f"{repeats} interleaved repetitions"
+    )
     print("(the cost is recorded on every sample at every step, so a step costs at least a forward pass over all)\n")
     print(
         "| samples | batch size | steps | plain µs/step | twolayer µs/step | plain / twolayer "
