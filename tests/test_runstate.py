@@ -535,6 +535,10 @@ def test_an_edited_run_goes_on_from_the_edited_weights_exactly(settings):
         (("W1", (9, 0), 1.0), "index"),
         (("W1", (0, 0), math.nan), "value"),
         (("b2", (0, 0), math.inf), "value"),
+        ((None, None, None), "name"),  # what a browser could send: nothing, or the wrong types
+        (("b2", None, 1.0), "index"),
+        (("b2", [0, 0], "1"), "value"),
+        (("b1", [0.5, 0], 1.0), "index"),
     ],
 )
 @pytest.mark.parametrize("state", [READY, RUNNING])
