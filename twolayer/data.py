@@ -170,11 +170,11 @@ def train_test_split(
 # CSV
 
 # A plain decimal number, as written by repr(float) and by spreadsheets. Stricter than float(),
-# which also takes "1_000", "infinity" and non-ASCII digits. Unambiguous, so matching is linear: each
-# run of digits ends at the one character that can follow it ("." or "e"). The looser
-# \d+\.?\d* split a digit run between its two \d parts in every possible way, quadratic on a long run
-# with a non-digit at its end (32,000 digits + "x" took 24 s, holding the whole server).
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# which also takes "1_000", "infinity" and non-ASCII digits ([0-9], not \d, which matches "١" too).
+# Unambiguous, so matching is linear: each run of digits ends at the one character that can follow it
+# ("." or "e"). The looser \d+\.?\d* split a digit run between its two \d parts in every possible way,
+# quadratic on a long run with a non-digit at its end (32,000 digits + "x" took 24 s, holding the server).
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 MAX_CELL = 100  # characters in one value; repr(float) needs at most 24, so longer ones are refused unread
 _NAN = {"nan", "+nan", "-nan"}
 _INF = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
