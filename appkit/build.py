@@ -27,7 +27,7 @@ class Upload:
     def read(cls, content: bytes, file_name: str) -> "Upload":
         """The upload from the file's bytes; ValueError with a message for the user if it cannot be used."""
         X, y = load_csv(content)
-        name = "".join(c for c in file_name if c.isalnum() or c in "._-")[:40] or "upload.csv"
+        name = "".join(c for c in str(file_name)[:200] if c.isalnum() or c in "._-")[:40] or "upload.csv"
         return cls(name, X, y, cls.digest_of(content))
 
     @staticmethod

@@ -99,7 +99,10 @@ class Session:
     def current_run(self) -> Run:
         """The run, started from the settings on first use (and trained at once if a scene link asked)."""
         if self.run is None:
-            self.run = self._new_run(self.settings) or self._new_run(DEFAULTS)
+            self.run = self._new_run(self.settings)
+            if self.run is None:  # the settings cannot be built (`error` says why): the defaults, widgets too
+                self.settings, self.widgets_stale = DEFAULTS, True
+                self.run = self._new_run(DEFAULTS)
             if self._train_on_start:
                 self._train_on_start = False
                 self.train()
@@ -192,6 +195,16 @@ class Session:
     # --- uploads ------------------------------------------------------------------------------------
 
     def set_upload(self, upload: Upload) -> None:
+        """A new file for the Your data page. While the playground uses uploaded data its settings must work
+        with the new file too (a test share needs two rows of each class): ValueError saying why otherwise,
+        and the upload in use stays. So the session's settings and upload can always be built."""
+        if self.settings.dataset == UPLOAD:
+            try:
+                build_data(self.settings, upload)
+            except ValueError as error:
+                raise ValueError(
+                    f"The playground trains on your data with these settings, and they cannot use this file: {error}."
+                ) from None
         self.upload = upload
 
     def use_upload(self) -> None:
@@ -279,14 +292,50 @@ def current() -> Session:
 def bind_widgets(session: Session) -> None:
     """Before the sidebar is drawn: its widgets show the session's settings. Streamlit forgets a widget's
     value on pages that do not draw it, and a scene, a sweep cell or an upload changes the settings
-    without the widgets; both are put right here."""
+    without the widgets; both are put right here.
+
+    A client can send any value for a widget's key, not only what the widget offers: each value is checked
+    as its URL parameter would be (settings.Field.from_widget). One that is not allowed is named in
+    `error`, and its widget goes back to the setting in force."""
+    refused = []
     for f in FIELDS:
-        if session.widgets_stale or widget_key(f.name) not in st.session_state:
-            value = getattr(session.settings, f.name)
-            st.session_state[widget_key(f.name)] = list(value) if f.kind is tuple else value  # pills hold a list
-    if session.widgets_stale or PRESENT_KEY not in st.session_state:
+        key = widget_key(f.name)
+        setting = getattr(session.settings, f.name)
+        if not session.widgets_stale and key in st.session_state:
+            setting, problem = _widget_setting(f, key, setting)
+            if problem is not None:
+                refused.append(problem)
+            elif setting is None or _widget_value(f, setting) == st.session_state[key]:
+                continue  # the widget's own value stands
+        st.session_state[key] = _widget_value(f, setting)  # the setting in force, or the value on its step
+    if session.widgets_stale or type(st.session_state.get(PRESENT_KEY)) is not bool:
         st.session_state[PRESENT_KEY] = session.presenter
     session.widgets_stale = False
+    if refused:
+        more = f" And {len(refused) - 2} more." if len(refused) > 2 else ""
+        session.error = " ".join(refused[:2]) + more
+
+
+def _widget_value(f, setting):
+    return list(setting) if f.kind is tuple else setting  # pills hold a list
+
+
+def _widget_setting(f, key: str, current) -> tuple:
+    """(the setting that the value of field `f`'s widget stands for, None); or (`current`, why the value cannot
+    be a setting, for the user). (None, None) for pills with none chosen, which the sidebar itself refuses."""
+    shown = "?"
+    try:
+        value = st.session_state[key]
+        shown = markdown_code(repr(value)[:40])
+        if f.kind is tuple and type(value) is list:  # pills hold a list, in the order clicked
+            if not value:
+                return None, None
+            value = tuple(c for c in f.choices if c in value) if set(value) <= set(f.choices) else value
+        return f.from_widget(value), None
+    except ValueError as error:
+        return current, f"{f.label}: the value {shown} {error}; it stays {f.show(current)}."
+    except Exception:  # whatever Streamlit raises reading a forged state: the widget is reset all the same
+        return current, f"{f.label}: a value of the wrong kind was sent; it stays {f.show(current)}."
 
 
 def sync_url(session: Session) -> None:

@@ -185,6 +185,19 @@ class Field:
             return int(number)
         return round(round(number / self.step) * self.step, 10)  # snap to the slider's step
 
+    def from_widget(self, value):
+        """A widget's value as this field's setting; ValueError with a message for the user otherwise. A client
+        can send any value for a widget's key, so it is checked as a URL value is, and must read back unchanged
+        from its URL text: a value off a slider's steps would write a link that reloads as another setting."""
+        try:
+            value = self.check(value)
+        except ValueError:
+            raise ValueError(f"must be {self.allowed()}") from None
+        again = self.parse(url_text(value))
+        if again != value and not (self.kind is float and math.isclose(again, value, rel_tol=1e-9, abs_tol=1e-12)):
+            raise ValueError(f"must be on the slider's steps of {url_text(self.step)}")
+        return again
+
 
 DATASET_NAMES = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "gaussian": "Gaussian", "spiral": "Spiral"}
 ACTIVATION_NAMES = {"tanh": "tanh (the tutorial's)", "relu": "ReLU", "sigmoid": "sigmoid", "linear": "linear"}

@@ -8,6 +8,7 @@ CHECK_SECONDS, between training steps) is a Streamlit call, where Streamlit 1.67
 RerunException into this script's thread once the session asked for it.
 """
 
+import math
 import time
 from dataclasses import replace
 
@@ -45,6 +46,21 @@ def open_in_playground(s: session.Session, settings: Settings, lr: float, hidden
     change = describe_change(s.settings, cell)
     s.open(cell, note=f"From the sweep: {change or 'the same settings'}.")
     st.switch_page("pages/playground.py")
+
+
+def clicked_cell(points, sweep) -> tuple[float, int] | None:
+    """The (learning rate, hidden size) of the heat-map cell a click selected, or None when the selection names
+    no cell of `sweep`: a client can send any selection for the chart's key, such as customdata [0.3, "x"]."""
+    point = points[0] if isinstance(points, list) and points else None
+    data = point.get("customdata") if isinstance(point, dict) else None
+    if not isinstance(data, list) or len(data) != 2:
+        return None
+    try:
+        lr, hidden = BY_NAME["learning_rate"].check(data[0]), BY_NAME["hidden_size"].check(data[1])
+    except ValueError:
+        return None
+    rates = [r for r in sweep.learning_rates if math.isclose(r, lr, rel_tol=1e-9)]
+    return (rates[0], hidden) if rates and hidden in sweep.hidden_sizes else None
 
 
 def duration(seconds: float) -> str:
@@ -185,8 +201,11 @@ def main() -> None:
     )
     points = event.selection.points if event and event.selection else []
     if points:
-        lr, hidden_size = points[0]["customdata"]
-        open_in_playground(s, used, float(lr), int(hidden_size), sweep.iterations)
+        cell = clicked_cell(points, sweep)
+        if cell is None:
+            st.warning("Ignored a selection that names no cell of this sweep.", icon=":material/warning:")
+        else:
+            open_in_playground(s, used, *cell, sweep.iterations)
     X_all = data[0].T if data[2] is None else np.vstack([data[0].T, data[2].T])
     seed_note = " (seed 0)" if len(sweep.seeds) > 1 else ""
     st.markdown(f"###### Decision boundaries{seed_note}: hidden units across, learning rates up, as in the grid")
