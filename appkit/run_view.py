@@ -100,7 +100,7 @@ def charts(run: Run, iteration: int, params: dict, ghosts: list, big: bool, inte
     live = dict(snapshots=played, iteration=iteration, big=big, interval=interval)
     left, right = st.columns([2, 3])
     with left:
-        stage("network", *args, **live, height=HALF_HEIGHT, views=("network",))
+        stage("network", *args, **live, height=HALF_HEIGHT, views=("network",), follow="boundary")
         figure = cost_figure(
             history, iterations=run.target, ghosts=ghosts, marker=marker, height=None, big=big, revision=revision,
             max_points=LIVE_CURVE_POINTS if run.status == RUNNING else MAX_CURVE_POINTS,

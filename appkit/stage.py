@@ -19,6 +19,8 @@
     )
 
 Call it once per run for each key, e.g. inside `@st.fragment(run_every=0.1)` after training a tick.
+`follow="other key"` makes a stage show, frame by frame, what the stage `other key` shows (the Playground's
+network view follows its boundary): the two never disagree and the parameters go out once per update.
 
 What is sent per update: the parameters (float64, 4h + 1 numbers) and the snapshots (float32: they are
 only shown in passing), as one binary message (about 0.9 KB for 5 units with 3 snapshots, 5 KB for 64).
@@ -144,12 +146,15 @@ def payload(
     iteration: int | None = None,
     height: int | str = 460,
     interval: float = 0.1,
+    follow: str | None = None,
 ) -> bytes:
     """The bytes of one update; `static` is (fields, arrays) or None when the browser holds `revision`."""
     head: dict[str, Any] = {"m": asset_url("stage.js"), "k": key, "r": revision, "H": css_height(height)}
     head["dt"] = float(interval)
     arrays: dict[str, np.ndarray] = {}
-    if params is None:
+    if follow is not None:
+        head["f"] = follow  # the browser shows what that stage shows: no parameters here
+    elif params is None:
         head["h"] = -1
     else:
         flat = flat_params(params)
@@ -190,10 +195,13 @@ def stage(
     discretize: bool = False,
     views: Sequence[str] = VIEWS,
     interval: float = 0.1,
+    follow: str | None = None,
 ) -> int:
     """Shows (or updates in place) the stage for `key`; returns the bytes sent. See the module docstring."""
     if not key or not isinstance(key, str):
         raise ValueError(f"stage needs a non-empty str key, got {key!r}")
+    if follow is not None and (not isinstance(follow, str) or not follow or follow == key):
+        raise ValueError(f"follow must be another stage's key, got {follow!r}")
     css_height(height)
     revision, fields, arrays = static_part(
         activation, X_train, y_train, X_test, y_test, axes, big=big, discretize=discretize, views=views
@@ -201,8 +209,9 @@ def stage(
     sent = st.session_state.setdefault(_SENT, {})
     static = None if sent.get(key) == revision else (fields, arrays)
     data = payload(
-        key, params, revision, static, snapshots=snapshots, iteration=iteration, height=height, interval=interval
-    )
+        key, params, revision, static, snapshots=snapshots, iteration=iteration, height=height, interval=interval,
+        follow=follow,
+    )  # fmt: skip
     _component(key=key, data=data, on_need_change=functools.partial(_forget, key))
     sent[key] = revision
     return len(data)

@@ -336,9 +336,9 @@ def test_replay_shows_an_earlier_snapshot():
     cost = live_charts(at)["cost_chart"]["figure"]
     assert len(array(traces(cost)["train cost"]["y"])) == SPEED
     assert any(shape.get("x0") == SPEED for shape in cost["layout"].get("shapes", []))  # the marker
-    for head, shown in stages(at).values():  # the network and the boundary at the snapshot
-        assert head["it"] == SPEED and "q" not in shown
-        np.testing.assert_array_equal(shown["p"], flat_params(run_of(at).snapshot_at(SPEED)[1]))
+    head, shown = stages(at)["boundary"]  # the boundary at the snapshot, and the network that follows it
+    assert head["it"] == SPEED and "q" not in shown and stages(at)["network"][0]["f"] == "boundary"
+    np.testing.assert_array_equal(shown["p"], flat_params(run_of(at).snapshot_at(SPEED)[1]))
     assert run_of(at).iteration == 2 * SPEED  # replay does not touch the run
 
 
@@ -455,8 +455,10 @@ def test_the_charts_show_the_cost_curve_network_and_boundary_and_follow_the_tick
     for key, (head, arrays) in first.items():
         assert head["s"]["views"] == [key] and head["s"]["act"] == "tanh"  # the static part, sent once
         assert len(arrays["try"]) == 500 and len(arrays["tr"]) == 2 * 500 and "te" not in arrays
-        assert head["h"] == 5 and head["it"] == 0 and "q" not in arrays
-        np.testing.assert_array_equal(arrays["p"], flat_params(run_of(at).trainer.params))
+    head, arrays = first["boundary"]
+    assert head["h"] == 5 and head["it"] == 0 and "q" not in arrays
+    np.testing.assert_array_equal(arrays["p"], flat_params(run_of(at).trainer.params))
+    assert first["network"][0]["f"] == "boundary" and "p" not in first["network"][1]  # it shows what that shows
 
     click(at, "train")
     lengths, shown = [], [first["boundary"][1]["p"]]
@@ -469,12 +471,14 @@ def test_the_charts_show_the_cost_curve_network_and_boundary_and_follow_the_tick
         assert len(y) <= LIVE_CURVE_POINTS and len(y) > LIVE_CURVE_POINTS // 2
         np.testing.assert_array_equal(x, np.unique(np.append(np.arange(0, run.iteration, stride), run.iteration - 1)))
         np.testing.assert_array_equal(y, run.trainer.history["cost"][x.astype(int)].astype(np.float32))
-        for head, arrays in stages(at).values():
-            assert "s" not in head and "tr" not in arrays  # the points are not sent again
-            assert head["it"] == run.iteration == tick * SPEED
-            np.testing.assert_array_equal(arrays["p"], flat_params(run.trainer.params))
-            played = head["its"]  # the states the tick trained through, played on the way
-            assert played == sorted(played) and (tick - 1) * SPEED < played[0] and played[-1] < tick * SPEED
+        network, (head, arrays) = stages(at)["network"], stages(at)["boundary"]
+        assert "s" not in network[0] and network[0]["f"] == "boundary" and not network[1]  # only "follow it"
+        # the boundary carries the parameters for both views
+        assert "s" not in head and "tr" not in arrays  # the points are not sent again
+        assert head["it"] == run.iteration == tick * SPEED
+        np.testing.assert_array_equal(arrays["p"], flat_params(run.trainer.params))
+        played = head["its"]  # the states the tick trained through, played on the way
+        assert played == sorted(played) and (tick - 1) * SPEED < played[0] and played[-1] < tick * SPEED
         shown.append(stages(at)["boundary"][1]["p"])
         ok(at.run())
     assert lengths == [SPEED, 2 * SPEED, 3 * SPEED]  # the train cost curve grows one tick per run

@@ -82,6 +82,12 @@ def test_an_update_carries_exact_parameters_and_float32_snapshots():
     assert jump["a"] is False
 
 
+def test_a_follower_gets_no_parameters_only_whom_to_follow():
+    head, arrays = decode(payload("network", PARAMS_5, "rev", None, snapshots=[PARAMS_5] * 3, follow="boundary"))
+    assert head["f"] == "boundary" and not arrays and "it" not in head  # stage.js shows what "boundary" shows
+    assert len(payload("network", PARAMS_5, "rev", None, follow="boundary")) < 300
+
+
 def test_update_sizes_5_units_within_10_kb_and_64_units():
     snaps = [PARAMS_5] * 3
     assert len(payload("k", PARAMS_5, "rev", None, snapshots=snaps, iteration=1)) < 1_000

@@ -171,7 +171,10 @@ class Stage {
       this.layoutPanels();
       this.viewVersion += 1;
     }
-    this.receive(head, arrays);
+    // A follower (head.f: another stage's key) shows whatever that stage shows, frame by frame: the two
+    // views never disagree, and the parameters travel once per update.
+    this.follow = head.f || null;
+    if (!this.follow) this.receive(head, arrays);
     this.schedule();
     this.stats.firstUpdate ??= performance.now();
     const Plotly = await loadPlotly(s.plotly);
@@ -264,7 +267,19 @@ class Stage {
     this.lastNow = now;
     const keys = this.keys;
     let moving = false;
-    if (keys.length > 1) {
+    const leader = this.follow && stages.get(this.follow);
+    if (this.follow) {
+      if (leader && !leader.shown && this.shown) {
+        this.shown = null; // the leader shows points only (no network yet)
+        this.paramsVersion += 1;
+      } else if (leader && leader.shown && leader.shown !== this.shown) {
+        this.h = leader.h;
+        this.activation = this.static.act;
+        this.setShown(leader.shown, leader.shownIter);
+      }
+      moving = !!leader && leader.keys.length > 1;
+      this.clock = now;
+    } else if (keys.length > 1) {
       const end = keys[keys.length - 1].t;
       let lag = end - this.clock;
       if (lag > 2 * this.gap) {
@@ -317,6 +332,7 @@ class Stage {
       }, 120);
     }
     this.draw(moving);
+    for (const other of stages.values()) if (other.follow === this.key && other !== this) other.schedule();
     if (this.fullJob && !moving) {
       if (this.fullStep()) this.draw(false);
       if (this.fullJob) this.schedule();
@@ -508,9 +524,11 @@ class Stage {
       }
       return;
     }
-    const scale = full ? 1 : Math.min(1, Math.sqrt(1.5e5 / (cw * ch * Math.max(1, unit === null ? h : 1))));
-    const nx = Math.max(8, Math.round(cw * scale));
-    const ny = Math.max(8, Math.round(ch * scale));
+    // In motion ~6e4 unit evaluations a frame: ~110 x 110 cells for 5 units (TF Playground draws 100 x 100),
+    // smoothed when scaled up; at least 32 x 32 for 64 units. At rest, one value per device pixel.
+    const scale = full ? 1 : Math.min(1, Math.sqrt(6e4 / (cw * ch * Math.max(1, unit === null ? h : 1))));
+    const nx = Math.max(32, Math.round(cw * scale));
+    const ny = Math.max(32, Math.round(ch * scale));
     const values =
       unit === null
         ? nm.probabilityGrid(p, this.activation, x0, x1, y0, y1, nx, ny, this.gridBuffer(nx * ny))
