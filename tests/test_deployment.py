@@ -1,6 +1,9 @@
 """Safe defaults of a plain `streamlit run app.py` (issue 10): it listens on loopback only, and an uncaught
 exception reaches the browser as Streamlit's generic message, without its text, type or traceback."""
 
+import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -92,3 +95,27 @@ def test_streamlits_default_would_show_them(project_config) -> None:
 def test_the_readme_says_how_to_open_the_app_to_a_network() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "--server.address 0.0.0.0" in readme
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["0"], {}, "processes must be a whole number from 1 to 32, got '0'"),
+        (["2", "80; rm -rf /"], {}, "port must be a whole number from 1 to 65535, got '80; rm -rf /'"),
+        (["2", "99999"], {}, "port must be a whole number from 1 to 65535"),
+        (["2", "8080"], {"PER_IP_CONNECTIONS": "-1"}, "PER_IP_CONNECTIONS must be a whole number from 1 to 1000"),
+        (["2", "8080"], {"LISTEN_ADDRESS": "0.0.0.0:80 default_server"}, "LISTEN_ADDRESS must be an IP address"),
+    ],
+)
+def test_run_cluster_refuses_bad_arguments_with_a_message(args, env, message) -> None:
+    """Checked before anything starts: a clear message and exit status 2, not a broken nginx.conf."""
+    command = ["bash", str(ROOT / "deploy" / "run_cluster.sh"), *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30, env={**os.environ, **env})  # noqa: S603
+    assert result.returncode == 2 and message in result.stderr, (result.returncode, result.stderr)
+
+
+@pytest.mark.parametrize("script", [".ci/run", "deploy/run_cluster.sh"])
+def test_scripts_stop_only_what_they_started(script: str) -> None:
+    """By PID or process group: `pkill -f <pattern>` also killed every matching server on the machine."""
+    text = (ROOT / script).read_text()
+    assert not re.search(r"\b(pkill|killall)\b", text), f"{script} kills processes by name"
