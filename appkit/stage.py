@@ -154,6 +154,9 @@ def payload(
     arrays: dict[str, np.ndarray] = {}
     if follow is not None:
         head["f"] = follow  # the browser shows what that stage shows: no parameters here
+        # The iteration too: an update that repeats the previous one byte for byte may not reach the component
+        # (seen at the end of a run: a follower re-created then never got the static part it asked for).
+        head["it"] = None if iteration is None else int(iteration)
     elif params is None:
         head["h"] = -1
     else:

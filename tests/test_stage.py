@@ -83,8 +83,11 @@ def test_an_update_carries_exact_parameters_and_float32_snapshots():
 
 
 def test_a_follower_gets_no_parameters_only_whom_to_follow():
-    head, arrays = decode(payload("network", PARAMS_5, "rev", None, snapshots=[PARAMS_5] * 3, follow="boundary"))
-    assert head["f"] == "boundary" and not arrays and "it" not in head  # stage.js shows what "boundary" shows
+    head, arrays = decode(
+        payload("network", PARAMS_5, "rev", None, snapshots=[PARAMS_5] * 3, iteration=7, follow="boundary")
+    )
+    assert head["f"] == "boundary" and not arrays and "p" not in head  # stage.js shows what "boundary" shows
+    assert head["it"] == 7  # so that no two updates of a run are the same bytes
     assert len(payload("network", PARAMS_5, "rev", None, follow="boundary")) < 300
 
 

@@ -266,7 +266,10 @@ def cost_figure(
         height,
         big,
         revision,
-        xaxis=dict(range=[0, iterations], title=dict(text="iteration"), zeroline=False),
+        # The x labels a little lower, so the two axes' "0" labels do not run into each other at the corner.
+        xaxis=dict(
+            range=[0, iterations], title=dict(text="iteration"), zeroline=False, ticklabelstandoff=8 if big else 5
+        ),
         yaxis=dict(range=[0, y_max], title=dict(text="cost"), zeroline=False),
     )
     if marker is not None:
