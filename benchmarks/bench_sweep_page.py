@@ -5,7 +5,8 @@ all drawn on screen; and, in this process, where the server's part of that time 
 
 Starts `streamlit run app.py` (headless, 127.0.0.1, BLAS pinned to one thread as app.py pins it) and drives
 Debian's Chromium at 1280x800. Each run is a fresh browser context (a new session) on /sweep with a warm
-server; the page times, with its own clock (performance.now):
+server, clicked once the page is drawn (its preview of the default grid); the page times, with its own clock
+(performance.now):
 - click: the Run sweep button's click (a capture-phase listener);
 - first / last message: the websocket messages the click brings, the last one before the charts are drawn
   (an init script wraps WebSocket); "bytes" is everything received between click and drawn;
@@ -77,6 +78,7 @@ def one_run(browser, url: str) -> dict:
     page.goto(url)
     button = page.get_by_role("button", name="Run sweep")
     button.wait_for(timeout=60_000)
+    page.locator(".st-key-sweep_preview .main-svg").first.wait_for(timeout=60_000)  # drawn, as a user sees it
     page.wait_for_timeout(300)
     page.evaluate(ARM, list(KEYS))
     button.click()
@@ -88,6 +90,8 @@ def one_run(browser, url: str) -> dict:
     context.close()
     return {
         "first_s": (first - click) / 1000,
+        # the first message of a heat map's size (~10 kB; progress updates are ~0.1 kB)
+        "first_sent_s": next(((t - click) / 1000 for t, n in after if n > 5000), float("nan")),
         "drawn_s": (drawn - click) / 1000,
         "first_msg_s": (after[0][0] - click) / 1000 if after else float("nan"),
         "last_msg_s": (after[-1][0] - click) / 1000 if after else float("nan"),
@@ -192,7 +196,8 @@ def main() -> None:
             r = one_run(browser, url)
             results.append(r)
             print(
-                f"run {k + 1}: click -> first heat map {r['first_s']:.2f} s, all drawn {r['drawn_s']:.2f} s "
+                f"run {k + 1}: click -> first heat map {r['first_s']:.2f} s (received at {r['first_sent_s']:.2f} s), "
+                f"all drawn {r['drawn_s']:.2f} s "
                 f"(training {r['train_s']:.1f} s by the caption; first message {r['first_msg_s']:.2f} s, "
                 f"last {r['last_msg_s']:.2f} s, then "
                 f"{r['browser_s']:.2f} s drawing in the browser); {r['messages']} messages, "

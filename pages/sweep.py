@@ -26,6 +26,7 @@ from appkit.sweep import (
     HIDDEN_CHOICES,
     MAX_SECONDS,
     METRICS,
+    Sweep,
     SweepBusy,
     boundaries_figure,
     curves_figure,
@@ -179,6 +180,16 @@ def main() -> None:
         train(s, settings, rates, hidden, iterations, seeds, long_ok)
     if s.sweep is None:
         st.info("Choose the values and press Run sweep.")
+        preview = Sweep(DEFAULT_RATES, DEFAULT_HIDDEN, [0], DEFAULT_ITERATIONS, {})
+        st.plotly_chart(
+            heatmap_figure(preview, "train cost", None),
+            key="sweep_preview",
+            width="content",
+            config={"displayModeBar": False, "staticPlot": True},
+        )
+        # Drawn before any sweep so that the browser loads and compiles its Plotly code now: on the first result
+        # that took longer than training the first column (bench_sweep_page.py).
+        st.caption("The default grid: its cells fill in as each hidden size trains.")
         return
     sweep, data, used, seconds = s.sweep
     n = len(sweep.results)

@@ -80,7 +80,13 @@ def test_sweep_page_before_running():
     assert by_label(at.multiselect, "Learning rates").value == [0.01, 0.1, 0.3, 1.0, 3.0]
     assert by_label(at.multiselect, "Hidden units").value == [1, 2, 5, 10, 20]
     assert by_label(at.select_slider, "Iterations").value == 2000
-    assert not at.get("plotly_chart")
+    (preview,) = plotly_charts(at).values()  # the default grid, every cell to come
+    assert set(plotly_charts(at)) == {"sweep_preview"}
+    trained, pending = preview["data"]
+    assert trained["x"] == [] and pending["text"] == ["…"] * 25 and "customdata" not in pending
+    assert sorted(zip(pending["x"], pending["y"], strict=True)) == sorted(
+        (str(h), f"{lr:g}") for h in [1, 2, 5, 10, 20] for lr in [0.01, 0.1, 0.3, 1.0, 3.0]
+    )
 
 
 def test_a_link_to_the_sweep_uses_its_query_on_the_first_visit():
@@ -136,7 +142,7 @@ def test_sweep_on_the_playgrounds_data_marks_its_setting():
 def test_sweep_needs_a_rate_and_a_hidden_size():
     at = run_sweep(open_app(page=SWEEP), [], [2])
     assert texts(at.error) == ["Pick at least one learning rate and one hidden size."]
-    assert session_of(at).sweep is None and not at.get("plotly_chart")
+    assert session_of(at).sweep is None and set(plotly_charts(at)) == {"sweep_preview"}
 
 
 def test_a_sweep_over_the_budget_is_refused_saying_what_to_reduce_and_keeps_the_results(monkeypatch):
