@@ -27,14 +27,24 @@ import argparse
 import os
 import re
 import statistics
+import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, free_port, running, streamlit_command  # noqa: E402
+from tests.support.servers import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    environment,
+    free_port,
+    stop,
+    streamlit_command,
+    wait_healthy,
+)
 
 LIMIT = 5_000_000  # bytes of an upload: under server.maxUploadSize (5 MB, .streamlit/config.toml)
 WAIT = 180_000  # ms
@@ -57,6 +67,22 @@ RECORD_UPDATES = """() => {
   }
   window.__arrivals = [];
   return true;
+}"""
+
+
+# When the hostile page first shows its answer to the upload: [ms since this ran, the text].
+WATCH_ANSWER = """() => {
+  const start = performance.now();
+  window.__answer = null;
+  const poll = setInterval(() => {
+    for (const alert of document.querySelectorAll("[data-testid='stAlertContainer']")) {
+      const text = alert.innerText.trim();
+      if (/^(Loaded [\\d,]+ points|This file cannot be used)/.test(text)) {
+        window.__answer = [performance.now() - start, text.slice(0, 80)];
+        clearInterval(poll);
+      }
+    }
+  }, 50);
 }"""
 
 
@@ -219,6 +245,49 @@ def report(phase: str, runs: list[dict]) -> None:
         )
 
 
+# --- the server --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def server(port: int):
+    """`streamlit run app.py` (the tests' command line, loopback only); yields (URL, pid)."""
+    proc = subprocess.Popen(  # noqa: S603 - our own fixed command line, no shell
+        streamlit_command("app.py", port),
+        cwd=ROOT,
+        env=environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc, None, timeout=60)
+        yield url, proc.pid
+    finally:
+        stop(proc)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` (every thread), from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # utime and stime are fields 14 and 15 of proc(5)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Phase:
+    """Wall time and the server's CPU time over a `with` block: `cores` is CPU seconds per wall second."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def __enter__(self) -> Phase:
+        self.cpu, self.wall = cpu_seconds(self.pid), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self.wall
+        self.cores = (cpu_seconds(self.pid) - self.cpu) / self.seconds
+
+
 # --- main --------------------------------------------------------------------------------------------
 
 
@@ -232,41 +301,40 @@ def main() -> None:
 
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     name, upload = slowest_upload()
-    port = args.port or free_port()
-    with running(streamlit_command("app.py", port), port, timeout=60) as url, sync_playwright() as pw:
+    with server(args.port or free_port()) as (url, pid), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         normal = open_normal(browser, url)
-        alone = [one_run(normal) for _ in range(args.runs)]
+        with Phase(pid) as quiet:
+            alone = [one_run(normal) for _ in range(args.runs)]
         report("alone", alone)
 
         hostile = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
         hostile.set_default_timeout(WAIT)
         hostile.goto(f"{url}/your-data?n={args.points}")
-        hostile.get_by_test_id("stFileUploaderDropzoneInput").wait_for(state="attached")
-        sent = time.perf_counter()
-        hostile.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-            files=[{"name": "hostile.csv", "mimeType": "text/csv", "buffer": upload}]
-        )
-        answer = hostile.get_by_text(re.compile(r"^(Loaded [\d,]+ points|This file cannot be used)"))
-        during_upload = [one_run(normal)]  # starts while the file is on its way
-        while not answer.count() and len(during_upload) < 10:
-            during_upload.append(one_run(normal))
-        answered = time.perf_counter() - sent
-        answer.first.wait_for(timeout=WAIT)
+        chooser = hostile.get_by_test_id("stFileUploaderDropzoneInput")
+        chooser.wait_for(state="attached")
+        hostile.evaluate(WATCH_ANSWER)
+        with Phase(pid) as reading:
+            chooser.set_input_files(files=[{"name": "hostile.csv", "mimeType": "text/csv", "buffer": upload}])
+            during_upload = [one_run(normal)]  # starts while the file is on its way
+            while len(during_upload) < 2 or hostile.evaluate("() => window.__answer") is None:
+                if len(during_upload) >= 20:
+                    break
+                during_upload.append(one_run(normal))
         report("upload", during_upload)
-        print(
-            f"  the hostile page showed {answer.first.inner_text()!r} before the end of the upload phase's "
-            f"{len(during_upload)} run(s), {answered:.1f} s after the upload began"
-        )
+        answer = hostile.evaluate("() => window.__answer") or [None, "no answer yet"]
+        after = f"{answer[0] / 1000:.1f} s after the upload began" if answer[0] is not None else "not yet"
+        print(f"  the hostile page showed {answer[1]!r} {after}")
 
         hostile.get_by_test_id("stSidebarNav").get_by_role("link", name="Sweep").click()
         plan = start_largest_sweep(hostile, args.points)
         print(f"  the hostile sweep runs: 15 rates x 12 hidden sizes x {plan}, on {args.points:,} points")
         during_sweep = []
-        for _ in range(args.runs):
-            run = one_run(normal)
-            run["sweeping"] = sweeping(hostile)
-            during_sweep.append(run)
+        with Phase(pid) as sweep:
+            for _ in range(args.runs):
+                run = one_run(normal)
+                run["sweeping"] = sweeping(hostile)
+                during_sweep.append(run)
         report("sweep", during_sweep)
         still = [r for r in during_sweep if r["sweeping"]]
         print(f"  the sweep was still training at the end of {len(still)} of {len(during_sweep)} runs")
@@ -274,6 +342,8 @@ def main() -> None:
             hostile.get_by_role("button", name="Cancel").click()
         browser.close()
 
+    for phase, p in (("alone", quiet), ("upload", reading), ("sweep", sweep)):
+        print(f"  server CPU, {phase}: {p.cores:.2f} cores over {p.seconds:.0f} s")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     attacked = during_upload + still
     alone_worst = max(r["slowest"] for r in alone)
