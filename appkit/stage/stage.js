@@ -651,17 +651,19 @@ class Stage {
     const top = big ? 34 : 26; // room for the caption
     const labelW = big ? 34 : 26;
     const avail = H - top - pad;
-    const out = Math.round(Math.max(36, Math.min(avail * 0.5, W * 0.24, 150)));
+    const out = Math.round(Math.max(36, Math.min(avail * 0.5, W * 0.24, Math.max(150, avail * 0.4))));
     const xIn = pad + labelW;
     const xOut = W - pad - out;
     const units = Math.max(h, 1);
     let best = null;
-    for (let s = big ? 64 : 52; s >= 6; s -= 1) {
+    // Largest first; on a big panel (a projector, 4K) as large as one column of the units allows.
+    const largest = Math.max(big ? 64 : 52, Math.min(120, Math.floor(avail / (1.28 * units))));
+    for (let s = largest; s >= 6; s -= 1) {
       const gap = Math.max(3, Math.round(s * 0.28));
       const rows = Math.max(1, Math.floor((avail + gap) / (s + gap)));
       const cols = Math.ceil(units / rows);
       const colGap = Math.max(10, Math.round(s * 0.7));
-      const inSize = Math.max(16, Math.min(s, 44));
+      const inSize = Math.max(16, Math.min(s, Math.max(44, s * 0.8)));
       const left = xIn + inSize + Math.max(30, s);
       const right = xOut - Math.max(30, s);
       if (cols * s + (cols - 1) * colGap <= right - left) {
