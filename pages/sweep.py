@@ -68,9 +68,10 @@ def duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
 
 
-def cancelled() -> None:
+def cancelled(had_results: bool) -> None:
     """Cancel's click: its rerun has already stopped the sweep (see the module's docstring)."""
-    st.toast("Sweep cancelled: the previous results stay.", icon=":material/cancel:")
+    kept = ": the previous results stay." if had_results else "."
+    st.toast(f"Sweep cancelled{kept}", icon=":material/cancel:")
 
 
 def train(s: session.Session, settings: Settings, rates, hidden, iterations: int, seeds: int, long_ok: bool) -> None:
@@ -109,7 +110,7 @@ def train(s: session.Session, settings: Settings, rates, hidden, iterations: int
             live = st.empty()  # the progress bar and Cancel, gone once the sweep is done
             left, right = live.container().columns([5, 1], vertical_alignment="bottom")
             bar = left.progress(0.0, text=f"Training {n} networks…")
-            right.button("Cancel", key="sweep_cancel", on_click=cancelled, icon=":material/cancel:")
+            right.button("Cancel", key="sweep_cancel", on_click=cancelled, args=(s.sweep is not None,))
             slot = st.empty()
             start = time.perf_counter()
             metric = next(iter(METRICS)) if data[2] is not None else "train cost"

@@ -123,7 +123,7 @@ def test_cancel_stops_the_sweep_and_says_so(browser: Browser, server: tuple[str,
     page = start_big_sweep(browser, url)
     training = cores_used(pid, 1.0)
     page.get_by_role("button", name="Cancel").click()
-    expect(page.get_by_text("Sweep cancelled: the previous results stay.")).to_be_visible()
+    expect(page.get_by_text("Sweep cancelled.")).to_be_visible()  # there were no results before
     drop, window = until_idle(pid, 6)
     print(f"\nserver CPU: {training:.2f} cores sweeping; idle {drop:.1f} s after Cancel")
     assert training > 2 * IDLE_CORES and window <= IDLE_CORES and drop <= 3.0, (training, window, drop)
