@@ -82,7 +82,7 @@ def hidden_units_figure(
                     y=line[1],
                     mode="lines",
                     hoverinfo="skip",
-                    line=dict(color="#1a73e8" if W2[j] > 0 else "#e8710a", width=1 + 5 * abs(W2[j]) / biggest),
+                    line=dict(color=CLASS_COLOURS[int(W2[j] > 0)], width=1 + 5 * abs(W2[j]) / biggest),  # blue: class 1
                 ),
                 row,
                 col,
