@@ -220,11 +220,11 @@ GOOD_CSV = ("x1,x2,label\n" + "".join(f"{i / 10!r},{-i / 10!r},{i % 2}\n" for i 
 def test_the_your_data_page_survives_hostile_files(content):
     """A file that load_csv refuses leaves the data uploaded before in use and shows load_csv's message as
     plain text; one it reads becomes the upload. (Examples of both: test_pages.py.)"""
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = click(open_app({"speed": "10"}), "step")  # (the Your data page of a session's first run is blank in AppTest)
     session = at.session_state[SESSION_KEY]
     previous = Upload.read(GOOD_CSV, "mine.csv")
     session.set_upload(previous)
-    at.switch_page("pages/your_data.py").run()
+    go(at, YOUR_DATA)
     at.file_uploader(key="uploader").set_value(("hostile.csv", content, "text/csv")).run()
     assert not at.exception, [e.message for e in at.exception]
     result = load_or_error(content)
@@ -635,7 +635,7 @@ def test_any_widget_value_leaves_settings_whose_link_reloads_as_them_and_a_worki
     for f in BY_NAME.values():
         assert f.from_widget(getattr(s.settings, f.name)) == getattr(s.settings, f.name)
     assert from_query(at.query_params) == (s.settings, [])
-    assert not at.error or (s.settings == Settings(speed=10) and texts(at.error)[0].startswith(f"{label}: "))
+    assert not at.error or s.settings == Settings(speed=10)  # a refused value leaves the settings in force
     click(at, "step")
     assert run_of(at).iteration == s.settings.steps_per_update()
 
