@@ -82,9 +82,12 @@ def replay(run: Run) -> tuple[int, dict]:
     return iteration, params
 
 
-def charts(run: Run, iteration: int, params: dict, ghosts: list, big: bool, interval: float = 0.1) -> None:
+def charts(
+    run: Run, iteration: int, params: dict, ghosts: list, big: bool, interval: float = 0.1, on_edit=None
+) -> None:
     """The cost curve on the left; on the right the stage: the network and the decision boundary, drawn in
-    the browser from the parameters (and, while training, from the states the tick trained through)."""
+    the browser from the parameters (and, while training, from the states the tick trained through). With
+    `on_edit`, a weight typed into the network view calls on_edit(name, index, value) (appkit.stage)."""
     X, Y, X_test, Y_test = run.data
     history = {key: values[:iteration] for key, values in run.trainer.history.items()}
     history["cost"] = run.costs(iteration)  # with the cost that stopped a diverged run
@@ -96,18 +99,20 @@ def charts(run: Run, iteration: int, params: dict, ghosts: list, big: bool, inte
     marker = iteration if iteration < run.iteration else None
     frames = run.take_frames() if iteration == run.iteration else []
     played = [SimpleNamespace(iteration=i, params=p) for i, p in frames if i < iteration]
-    args = (params, run.settings.activation, X_rows, y, X_test_rows, y_test, axes)
-    live = dict(snapshots=played, iteration=iteration, big=big, interval=interval)
+    s = run.settings
+    shown = (X_test_rows, y_test) if s.show_test else (None, None)  # the axes still hold the test points
+    args = (params, s.activation, X_rows, y, *shown, axes)
+    live = dict(snapshots=played, iteration=iteration, big=big, interval=interval, features=s.features)
     left, right = st.columns([2, 3])
     with left:
-        stage("network", *args, **live, height=HALF_HEIGHT, views=("network",), follow="boundary")
+        stage("network", *args, **live, height=HALF_HEIGHT, views=("network",), follow="boundary", on_edit=on_edit)
         figure = cost_figure(
             history, iterations=run.target, ghosts=ghosts, marker=marker, height=None, big=big, revision=revision,
             max_points=LIVE_CURVE_POINTS if run.status == RUNNING else MAX_CURVE_POINTS,
         )  # fmt: skip
         live_chart(figure, key="cost_chart", height=HALF_HEIGHT, static_traces=len(ghosts))  # ghosts sent once
     with right:
-        stage("boundary", *args, **live, height=FULL_HEIGHT, views=("boundary",))
+        stage("boundary", *args, **live, height=FULL_HEIGHT, views=("boundary",), discretize=s.discretize)
 
 
 def downloads(run: Run) -> None:

@@ -4,8 +4,8 @@
 
     stage(
         "stage",                   # key: one stage per key; its DOM, zoom and playback persist across updates
-        params,                    # {"W1" (h, 2), "b1" (h, 1), "W2" (1, h), "b2" (1, 1)}, or None (points only)
-        "tanh",                    # the hidden activation: "tanh", "relu" or "sigmoid"
+        params,                    # {"W1" (h, k), "b1" (h, 1), "W2" (1, h), "b2" (1, 1)}, or None (points only)
+        "tanh",                    # the hidden activation: "tanh", "relu", "sigmoid" or "linear"
         X_train, y_train,          # (m, 2) and (m,) with 0/1: scikit-learn's shapes, as boundary_figure takes
         X_test, y_test,            # the same, or None
         axes,                      # ((x0, x1), (y0, y1)) or None for twolayer.figures.plot_range of all points
@@ -16,14 +16,23 @@
         discretize=False,          # paint the map in two colours (P > 0.5 or not)
         views=("network", "boundary"),  # either or both, side by side
         interval=0.1,              # seconds between updates, a hint until the browser has measured them
+        features=("x1", "x2"),     # the network's k input features (twolayer.features), computed in the browser
+        on_edit=None,              # called as on_edit(name, index, value) when a weight is typed in (see below)
     )
 
 Call it once per run for each key, e.g. inside `@st.fragment(run_every=0.1)` after training a tick.
+
+Editing a weight: with `on_edit`, a click on a link of the network view (or on a hidden unit for its bias, on
+the output for b2) opens a small box; the value typed there is shown at once and sent back as the component's
+`edit` trigger, and `on_edit(name, index, value)` is called with it before the next run (name "W1", "b1",
+"W2" or "b2", index a [row, column] list, value a number). What comes from the browser is not trusted: the
+callback gets it as sent (None for what is missing) and must check it, as `Session.edit_weight` does.
 `follow="other key"` makes a stage show, frame by frame, what the stage `other key` shows (the Playground's
 network view follows its boundary): the two never disagree and the parameters go out once per update.
 
-What is sent per update: the parameters (float64, 4h + 1 numbers) and the snapshots (float32: they are
-only shown in passing), as one binary message (about 0.9 KB for 5 units with 3 snapshots, 5 KB for 64).
+What is sent per update: the parameters (float64, h(k + 2) + 1 numbers for k input features, 4h + 1 for
+x1, x2) and the snapshots (float32: they are only shown in passing), as one binary message (about 0.9 KB for
+5 units with 3 snapshots, 5 KB for 64).
 The points, axes, activation and sizes ("the static part") are sent only when they change: their content
 hash is the revision the browser caches them by, and st.session_state remembers which revision this
 session's browser holds. A browser that lacks it (it reloaded the component, or two updates arrived in
@@ -58,18 +67,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
+from twolayer.features import DEFAULT_FEATURES, FEATURES, check_features
 from twolayer.figures import MAX_SHOWN_POINTS, plot_range
 
 from .assets import ASSETS, MODULE_LOADER, PLOTLY_FILE, asset_url, css_height, decode, encode  # noqa: F401  (ASSETS, PLOTLY_FILE, decode: for tests)
 
 VIEWS = ("network", "boundary")
-ACTIVATIONS = ("tanh", "relu", "sigmoid")
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+_EDITS = "_appkit_stage_edits"  # st.session_state: {key: id of the last weight edit taken from that stage}
 _SENT = "_appkit_stage_sent"  # st.session_state: {key: static revision this session's browser holds}
 
 # The component's js is a tiny loader: Streamlit sends it with every update; the code is stage.js, cached.
@@ -77,14 +88,14 @@ _component = st.components.v2.component("appkit.stage", js=MODULE_LOADER, isolat
 
 
 def flat_params(params: dict[str, Any]) -> np.ndarray:
-    """[W1 row-major (h x 2), b1 (h), W2 (h), b2] as float64: the layout netmath.js reads."""
+    """[W1 row-major (h x k), b1 (h), W2 (h), b2] as float64, k input features: the layout netmath.js reads."""
     W1 = np.asarray(params["W1"], dtype=np.float64)
-    h = W1.shape[0]
-    if W1.shape != (h, 2) or h < 1:
-        raise ValueError(f"W1 must have shape (h, 2), got {W1.shape}")
+    if W1.ndim != 2 or W1.shape[0] < 1 or not 1 <= W1.shape[1] <= len(FEATURES):
+        raise ValueError(f"W1 must have shape (h, k) with 1 to {len(FEATURES)} features k, got {W1.shape}")
+    h, k = W1.shape
     parts = [W1.reshape(-1), params["b1"], params["W2"], params["b2"]]
     flat = np.concatenate([np.asarray(part, dtype=np.float64).reshape(-1) for part in parts])
-    if flat.shape != (4 * h + 1,):
+    if flat.shape != (h * (k + 2) + 1,):
         raise ValueError(f"params do not fit W1 {W1.shape}: b1 (h, 1), W2 (1, h), b2 (1, 1) expected")
     return flat
 
@@ -100,10 +111,13 @@ def static_part(
     big: bool,
     discretize: bool,
     views: Sequence[str],
+    features: Sequence[str] = DEFAULT_FEATURES,
+    editable: bool = False,
 ) -> tuple[str, dict[str, Any], dict[str, np.ndarray]]:
     """(revision, fields, arrays) of what changes only with the data or the settings."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+    features = check_features(features)
     views = tuple(views)
     if not views or any(v not in VIEWS for v in views):
         raise ValueError(f"views must be a non-empty subset of {VIEWS}, got {views!r}")
@@ -124,6 +138,8 @@ def static_part(
         "disc": bool(discretize),
         "views": list(views),
         "plotly": asset_url(PLOTLY_FILE),
+        "feats": list(features),
+        "edit": bool(editable),
     }
     digest = hashlib.blake2b(json.dumps(fields, sort_keys=True).encode(), digest_size=8)
     for name, array in arrays.items():
@@ -134,6 +150,21 @@ def static_part(
 def _forget(key: str) -> None:
     """The browser asked for the static part again: send it with the next update."""
     st.session_state.get(_SENT, {}).pop(key, None)
+
+
+def _edited(key: str, on_edit: Callable[[Any, Any, Any], Any]) -> None:
+    """A weight was typed into the stage `key`: on_edit(name, index, value), as the browser sent them, once per
+    edit (each carries an id: a rerun that is cut short and run again delivers the same trigger again)."""
+    state = st.session_state.get(key)
+    sent = state.get("edit") if isinstance(state, Mapping) else None
+    if sent is None:
+        return
+    sent = sent if isinstance(sent, Mapping) else {}
+    seen = st.session_state.setdefault(_EDITS, {})
+    if sent.get("id") is not None and seen.get(key) == sent.get("id"):
+        return
+    seen[key] = sent.get("id")
+    on_edit(sent.get("name"), sent.get("index"), sent.get("value"))
 
 
 def payload(
@@ -161,7 +192,7 @@ def payload(
         head["h"] = -1
     else:
         flat = flat_params(params)
-        head["h"] = (len(flat) - 1) // 4
+        head["h"] = int(np.shape(params["W1"])[0])
         head["it"] = None if iteration is None else int(iteration)
         head["a"] = bool(snapshots)  # play (True) or jump
         arrays["p"] = flat
@@ -199,6 +230,8 @@ def stage(
     views: Sequence[str] = VIEWS,
     interval: float = 0.1,
     follow: str | None = None,
+    features: Sequence[str] = DEFAULT_FEATURES,
+    on_edit: Callable[[Any, Any, Any], Any] | None = None,
 ) -> int:
     """Shows (or updates in place) the stage for `key`; returns the bytes sent. See the module docstring."""
     if not key or not isinstance(key, str):
@@ -207,14 +240,16 @@ def stage(
         raise ValueError(f"follow must be another stage's key, got {follow!r}")
     css_height(height)
     revision, fields, arrays = static_part(
-        activation, X_train, y_train, X_test, y_test, axes, big=big, discretize=discretize, views=views
-    )
+        activation, X_train, y_train, X_test, y_test, axes, big=big, discretize=discretize, views=views,
+        features=features, editable=on_edit is not None,
+    )  # fmt: skip
     sent = st.session_state.setdefault(_SENT, {})
     static = None if sent.get(key) == revision else (fields, arrays)
     data = payload(
         key, params, revision, static, snapshots=snapshots, iteration=iteration, height=height, interval=interval,
         follow=follow,
     )  # fmt: skip
-    _component(key=key, data=data, on_need_change=functools.partial(_forget, key))
+    callbacks = {"on_edit_change": functools.partial(_edited, key, on_edit)} if on_edit else {}
+    _component(key=key, data=data, on_need_change=functools.partial(_forget, key), **callbacks)
     sent[key] = revision
     return len(data)

@@ -85,6 +85,8 @@ def live_view(s: session.Session, run_every: float | None, big: bool) -> None:
 
     @st.fragment(run_every=run_every)
     def view() -> None:
+        if s.page_stale:  # a weight was set on the stage (this fragment's component): buttons and status change
+            st.rerun()
         run = s.current_run()
         if run.status == RUNNING:
             run.tick(run.tick_steps(TICK_BUDGET))
@@ -100,7 +102,9 @@ def live_view(s: session.Session, run_every: float | None, big: bool) -> None:
         with metrics:
             run_view.metrics_row(run, iteration)
         with charts:
-            run_view.charts(run, iteration, params, s.ghosts, big, interval=run_every or TICK_SECONDS)
+            run_view.charts(
+                run, iteration, params, s.ghosts, big, interval=run_every or TICK_SECONDS, on_edit=s.edit_weight
+            )
         run_view.downloads(run)  # in the fragment: a tick that follows the final rerun draws it again
 
     view()
@@ -121,6 +125,7 @@ def retime_due(s: session.Session, current: float, wanted: float) -> bool:
 def main() -> None:
     session.ensure_app("pages/playground.py")
     s = session.current()
+    s.page_stale = False  # this run draws the whole page
     settings, present = controls.sidebar(s)
     s.set_presenter(present)
     run = s.apply(settings)

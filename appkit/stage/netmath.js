@@ -1,18 +1,45 @@
 // The two-layer network's forward pass in float64, as twolayer/network.py computes it.
 //
-//   Z1 = W1 X + b1    A1 = g(Z1)    Z2 = W2 A1 + b2    P = sigmoid(Z2)
+//   F = features(x1, x2)    Z1 = W1 F + b1    A1 = g(Z1)    Z2 = W2 A1 + b2    P = sigmoid(Z2)
 //
-// Parameters travel as one flat Float64Array of length 4h + 1 (h hidden units):
-//   [W1 row-major (h x 2): w1[2j], w1[2j+1] | b1 (h) | W2 (h) | b2]
+// The network's inputs are k features of the point (x1, x2), as twolayer/features.py computes them, in
+// FEATURES' order (TensorFlow Playground's); the tutorial's are x1, x2 themselves (k = 2).
+// Parameters travel as one flat Float64Array of length h (k + 2) + 1 (h hidden units):
+//   [W1 row-major (h x k): w1[k j + i] | b1 (h) | W2 (h) | b2]
 // The same operations in the same order as NumPy (tanh via Math.tanh, relu as max(z, 0), sigmoid as
-// exp(z - logaddexp(0, z)) with NumPy's stable logaddexp), so P agrees with `predict_proba` to ~1e-15;
-// the tests hold it to 1e-9. No DOM here: the module runs anywhere.
+// exp(z - logaddexp(0, z)) with NumPy's stable logaddexp, W1 F summed over the features in order), so P
+// agrees with `predict_proba` to ~1e-15; the tests hold it to 1e-9. No DOM here: the module runs anywhere.
 
-export const ACTIVATIONS = ["tanh", "relu", "sigmoid"];
+export const ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear"];
 
-export const paramCount = (h) => 4 * h + 1;
+export const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
+export const DEFAULT_FEATURES = ["x1", "x2"];
 
-export const hiddenUnits = (length) => (length - 1) / 4;
+// name -> [its value at (x, y), what it depends on: "x", "y" or "xy"], as twolayer/features.py's FORMULAS.
+const FORMULAS = {
+  x1: [(x, y) => x, "x"],
+  x2: [(x, y) => y, "y"],
+  "x1^2": [(x, y) => x * x, "x"],
+  "x2^2": [(x, y) => y * y, "y"],
+  "x1*x2": [(x, y) => x * y, "xy"],
+  "sin(x1)": [(x, y) => Math.sin(x), "x"],
+  "sin(x2)": [(x, y) => Math.sin(y), "y"],
+};
+
+export function featureFunction(name) {
+  const formula = FORMULAS[name];
+  if (!formula) throw new Error(`unknown feature ${name}`);
+  return formula[0];
+}
+
+export const paramCount = (h, k = 2) => h * (k + 2) + 1;
+
+export const hiddenUnits = (length, k = 2) => (length - 1) / (k + 2);
+
+// Where b1, W2 and b2 start in the flat parameters (W1 starts at 0).
+export const offsets = (h, k = 2) => ({ b1: h * k, w2: h * k + h, b2: h * k + 2 * h });
+
+const isDefault = (features) => features.length === 2 && features[0] === "x1" && features[1] === "x2";
 
 // NumPy's npy_logaddexp(0, z): log(e^0 + e^z) without overflow for any finite z.
 export function logaddexp0(z) {
@@ -31,27 +58,36 @@ function relu(z) {
   return Math.max(z, 0);
 }
 
+const identity = (z) => z;
+
 export function activationFunction(name) {
   if (name === "tanh") return Math.tanh;
   if (name === "relu") return relu;
   if (name === "sigmoid") return sigmoid;
+  if (name === "linear") return identity;
   throw new Error(`unknown activation ${name}`);
 }
 
-// P(class 1) at points (xs[k], ys[k]) into out (length xs.length).
-export function predictPoints(p, activation, xs, ys, out = new Float64Array(xs.length)) {
-  const h = hiddenUnits(p.length);
+// Z1[j] = sum_i W1[j, i] F[i] + b1[j], summed over the features in order as NumPy's W1 @ F, then + b1.
+function hiddenInput(p, f, k, j, b1) {
+  let z = 0;
+  for (let i = 0; i < k; i++) z += p[k * j + i] * f[i];
+  return z + p[b1 + j];
+}
+
+// P(class 1) at points (xs[n], ys[n]) into out (length xs.length).
+export function predictPoints(p, activation, xs, ys, out = new Float64Array(xs.length), features = DEFAULT_FEATURES) {
+  const k = features.length;
+  const h = hiddenUnits(p.length, k);
   const g = activationFunction(activation);
-  const b2 = p[4 * h];
-  for (let k = 0; k < xs.length; k++) {
-    const x = xs[k];
-    const y = ys[k];
+  const fs = features.map(featureFunction);
+  const { b1, w2, b2 } = offsets(h, k);
+  const f = new Float64Array(k);
+  for (let n = 0; n < xs.length; n++) {
+    for (let i = 0; i < k; i++) f[i] = fs[i](xs[n], ys[n]);
     let acc = 0;
-    for (let j = 0; j < h; j++) {
-      const z = p[2 * j] * x + p[2 * j + 1] * y + p[2 * h + j];
-      acc += p[3 * h + j] * g(z);
-    }
-    out[k] = sigmoid(acc + b2);
+    for (let j = 0; j < h; j++) acc += p[w2 + j] * g(hiddenInput(p, f, k, j, b1));
+    out[n] = sigmoid(acc + p[b2]);
   }
   return out;
 }
@@ -73,7 +109,12 @@ let scratchX = new Float64Array(0);
 // W1[j,0] x is computed once per column and W1[j,1] y once per row: the same products NumPy forms,
 // added in NumPy's order ((w0 x + w1 y) + b1), so the result is unchanged.
 // Rows r0 .. r1 - 1 only, if given (the full-resolution map is computed a few rows per frame).
-export function probabilityGrid(p, activation, x0, x1, y0, y1, nx, ny, out = new Float64Array(nx * ny), r0 = 0, r1 = ny) {
+// Other features than x1, x2: each is computed once per column (x1, x1^2, sin(x1)), once per row (x2, ...)
+// or per pixel (x1*x2), and W1 F is summed in order.
+export function probabilityGrid(
+  p, activation, x0, x1, y0, y1, nx, ny, out = new Float64Array(nx * ny), r0 = 0, r1 = ny, features = DEFAULT_FEATURES,
+) {
+  if (!isDefault(features)) return featureGrid(p, activation, x0, x1, y0, y1, nx, ny, out, r0, r1, features);
   const h = hiddenUnits(p.length);
   const g = activationFunction(activation);
   const b2 = p[4 * h];
@@ -100,19 +141,65 @@ export function probabilityGrid(p, activation, x0, x1, y0, y1, nx, ny, out = new
   return out;
 }
 
-// Every hidden unit's activation A1[j] on an n x n grid: out[j * n * n + r * n + i].
-export function activationGrids(p, activation, x0, x1, y0, y1, n, out = new Float64Array(hiddenUnits(p.length) * n * n)) {
-  const h = hiddenUnits(p.length);
+function featureGrid(p, activation, x0, x1, y0, y1, nx, ny, out, r0, r1, features) {
+  const k = features.length;
+  const h = hiddenUnits(p.length, k);
   const g = activationFunction(activation);
+  const { b1, w2, b2 } = offsets(h, k);
+  const fs = features.map(featureFunction);
+  const kinds = features.map((name) => FORMULAS[name][1]);
+  const columns = new Float64Array(nx * k); // the features that depend on x1 only, per column
+  for (let i = 0; i < nx; i++) {
+    const x = gridX(x0, x1, nx, i);
+    for (let c = 0; c < k; c++) if (kinds[c] === "x") columns[i * k + c] = fs[c](x, 0);
+  }
+  const f = new Float64Array(k);
+  for (let r = r0; r < r1; r++) {
+    const y = gridY(y0, y1, ny, r);
+    for (let c = 0; c < k; c++) if (kinds[c] === "y") f[c] = fs[c](0, y);
+    for (let i = 0; i < nx; i++) {
+      const x = gridX(x0, x1, nx, i);
+      for (let c = 0; c < k; c++) {
+        if (kinds[c] === "x") f[c] = columns[i * k + c];
+        else if (kinds[c] === "xy") f[c] = fs[c](x, y);
+      }
+      let acc = 0;
+      for (let j = 0; j < h; j++) acc += p[w2 + j] * g(hiddenInput(p, f, k, j, b1));
+      out[r * nx + i] = sigmoid(acc + p[b2]);
+    }
+  }
+  return out;
+}
+
+// Every hidden unit's activation A1[j] on an n x n grid: out[j * n * n + r * n + i].
+export function activationGrids(
+  p, activation, x0, x1, y0, y1, n, out = null, features = DEFAULT_FEATURES,
+) {
+  const k = features.length;
+  const h = hiddenUnits(p.length, k);
+  out ??= new Float64Array(h * n * n);
+  const g = activationFunction(activation);
+  const { b1 } = offsets(h, k);
+  const fs = features.map(featureFunction);
+  const f = new Float64Array(k);
   const nn = n * n;
   for (let r = 0; r < n; r++) {
     const y = gridY(y0, y1, n, r);
     for (let i = 0; i < n; i++) {
       const x = gridX(x0, x1, n, i);
-      for (let j = 0; j < h; j++) {
-        out[j * nn + r * n + i] = g(p[2 * j] * x + p[2 * j + 1] * y + p[2 * h + j]);
-      }
+      for (let c = 0; c < k; c++) f[c] = fs[c](x, y);
+      for (let j = 0; j < h; j++) out[j * nn + r * n + i] = g(hiddenInput(p, f, k, j, b1));
     }
+  }
+  return out;
+}
+
+// One feature's values on an n x n grid (an input node's thumbnail): out[r * n + i].
+export function featureValues(name, x0, x1, y0, y1, n, out = new Float64Array(n * n)) {
+  const fn = featureFunction(name);
+  for (let r = 0; r < n; r++) {
+    const y = gridY(y0, y1, n, r);
+    for (let i = 0; i < n; i++) out[r * n + i] = fn(gridX(x0, x1, n, i), y);
   }
   return out;
 }

@@ -86,6 +86,12 @@ function theme(el) {
   };
 }
 
+// The input features as the network view labels them (twolayer/features.py's names on the left).
+const FEATURE_LABELS = {
+  x1: "x1", x2: "x2", "x1^2": "x1²", "x2^2": "x2²", "x1*x2": "x1·x2", "sin(x1)": "sin x1", "sin(x2)": "sin x2",
+};
+const featureLabel = (name) => FEATURE_LABELS[name] ?? name;
+
 const fmt = (x) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : x.toFixed(4));
 
 // ---------------------------------------------------------------------------------------------
@@ -140,6 +146,7 @@ class Stage {
     this.stats = { updates: 0, frames: 0, renderMs: 0, fullRenders: 0, exactFinals: 0, bytes: 0, sizes: [] };
     this.layoutNet = null;
     this.net.addEventListener("mousemove", (e) => this.onMove(e));
+    this.net.addEventListener("click", (e) => this.onClick(e));
     this.net.addEventListener("mouseleave", () => this.setHover(null));
     this.resizer = new ResizeObserver(() => this.resize());
     this.resizer.observe(this.root);
@@ -148,6 +155,7 @@ class Stage {
   // ---- receiving ------------------------------------------------------------------------------
 
   async update(head, u8, setTriggerValue) {
+    this.setTriggerValue = setTriggerValue; // a weight typed into the editor goes to Python through it
     this.stats.updates += 1;
     this.stats.bytes = u8.byteLength;
     this.stats.sizes.push(u8.byteLength);
@@ -199,7 +207,7 @@ class Stage {
       this.paramsVersion += 1;
       return;
     }
-    const size = nm.paramCount(h);
+    const size = nm.paramCount(h, this.feats().length);
     const final = arrays.p;
     const frames = [];
     const q = arrays.q;
@@ -212,7 +220,8 @@ class Stage {
       const last = this.keys[this.keys.length - 1].p;
       if (last.length === final.length && last.every((v, k) => v === final[k])) return;
     }
-    const animate = head.a && this.shown && this.h === h && this.activation === this.static.act;
+    const animate =
+      head.a && this.shown && this.h === h && this.activation === this.static.act && this.shown.length === size;
     this.activation = this.static.act;
     if (!animate) {
       this.h = h;
@@ -230,6 +239,17 @@ class Stage {
     frames.forEach((p, i) => {
       this.keys.push({ t: end + (this.gap * (i + 1)) / n, p, iter: i === n - 1 ? head.it : its[i], last: i === n - 1 });
     });
+  }
+
+  // The network's input features (x1, x2 unless the static part names others) and where b1, W2, b2 start.
+  feats() {
+    return this.static?.feats ?? nm.DEFAULT_FEATURES;
+  }
+
+  layoutOf(p) {
+    const k = this.feats().length;
+    const h = nm.hiddenUnits(p.length, k);
+    return { k, h, ...nm.offsets(h, k) };
   }
 
   setShown(p, iter) {
@@ -509,7 +529,7 @@ class Stage {
       c.getContext("2d").clearRect(0, 0, cw, ch);
       return;
     }
-    const h = nm.hiddenUnits(p.length);
+    const { h, k } = this.layoutOf(p);
     const unit = this.hover && this.hover.kind === "unit" ? this.hover.j : null;
     const [x0, x1] = area.xr;
     const [y0, y1] = area.yr;
@@ -526,12 +546,13 @@ class Stage {
     }
     // In motion ~6e4 unit evaluations a frame: ~110 x 110 cells for 5 units (TF Playground draws 100 x 100),
     // smoothed when scaled up; at least 32 x 32 for 64 units. At rest, one value per device pixel.
-    const scale = full ? 1 : Math.min(1, Math.sqrt(6e4 / (cw * ch * Math.max(1, unit === null ? h : 1))));
+    const work = (unit === null ? h : 1) * Math.max(1, k / 2); // more input features cost more per unit
+    const scale = full ? 1 : Math.min(1, Math.sqrt(6e4 / (cw * ch * Math.max(1, work))));
     const nx = Math.max(32, Math.round(cw * scale));
     const ny = Math.max(32, Math.round(ch * scale));
     const values =
       unit === null
-        ? nm.probabilityGrid(p, this.activation, x0, x1, y0, y1, nx, ny, this.gridBuffer(nx * ny))
+        ? nm.probabilityGrid(p, this.activation, x0, x1, y0, y1, nx, ny, this.gridBuffer(nx * ny), 0, ny, this.feats())
         : this.unitGrid(p, unit, x0, x1, y0, y1, nx, ny);
     this.paintMap(values, nx, ny, unit);
   }
@@ -544,7 +565,7 @@ class Stage {
     const [x0, x1, y0, y1] = job.axes;
     while (job.row < job.ny && performance.now() - t0 < 8) {
       const r1 = Math.min(job.ny, job.row + 8);
-      nm.probabilityGrid(job.p, this.activation, x0, x1, y0, y1, job.nx, job.ny, job.values, job.row, r1);
+      nm.probabilityGrid(job.p, this.activation, x0, x1, y0, y1, job.nx, job.ny, job.values, job.row, r1, this.feats());
       job.row = r1;
     }
     job.done = job.row >= job.ny;
@@ -581,7 +602,7 @@ class Stage {
     const dpr = window.devicePixelRatio || 1;
     const sx = cw / nx;
     const sy = ch / ny;
-    const level = unit === null || this.activation === "sigmoid" ? 0.5 : 0;
+    const level = unit === null || this.activation === "sigmoid" ? 0.5 : 0; // a unit's middle: 0.5 or 0
     ctx.beginPath();
     nm.contour(values, nx, ny, level, (xa, ya, xb, yb) => {
       ctx.moveTo(xa * sx, ya * sy);
@@ -600,13 +621,17 @@ class Stage {
   }
 
   unitGrid(p, j, x0, x1, y0, y1, nx, ny) {
-    const h = nm.hiddenUnits(p.length);
+    const { k, b1 } = this.layoutOf(p);
     const g = nm.activationFunction(this.activation);
+    const fs = this.feats().map(nm.featureFunction);
     const out = this.gridBuffer(nx * ny);
     for (let r = 0; r < ny; r++) {
       const y = nm.gridY(y0, y1, ny, r);
       for (let i = 0; i < nx; i++) {
-        out[r * nx + i] = g(p[2 * j] * nm.gridX(x0, x1, nx, i) + p[2 * j + 1] * y + p[2 * h + j]);
+        const x = nm.gridX(x0, x1, nx, i);
+        let z = 0;
+        for (let c = 0; c < k; c++) z += p[k * j + c] * fs[c](x, y);
+        out[r * nx + i] = g(z + p[b1 + j]);
       }
     }
     return out;
@@ -621,8 +646,9 @@ class Stage {
     } else if (act === "sigmoid") {
       for (let k = 0; k < count; k++) px[k] = LUT[lutIndex(values[offset + k])];
     } else {
+      // relu (0 up) and linear (any sign): white at 0, scaled to the largest |value| shown.
       let top = 1e-12;
-      for (let k = 0; k < count; k++) top = Math.max(top, values[offset + k]);
+      for (let k = 0; k < count; k++) top = Math.max(top, Math.abs(values[offset + k]));
       for (let k = 0; k < count; k++) px[k] = LUT[lutIndex(0.5 + (0.5 * values[offset + k]) / top)];
     }
   }
@@ -643,13 +669,15 @@ class Stage {
 
   // ---- the network view -------------------------------------------------------------------------
 
-  // Positions: inputs x1, x2 on the left, hidden units in as many columns as needed in the middle,
-  // the output (the boundary in small) on the right. Node size shrinks with the number of units.
-  computeLayout(W, H, h) {
+  // Positions: the input features (x1, x2, ...) on the left, hidden units in as many columns as needed in
+  // the middle, the output (the boundary in small) on the right. Node size shrinks with the number of units.
+  computeLayout(W, H, h, feats = nm.DEFAULT_FEATURES) {
     const big = !!this.static?.big;
     const pad = 10;
     const top = big ? 34 : 26; // room for the caption
-    const labelW = big ? 34 : 26;
+    const wide = feats.some((f) => featureLabel(f).length > 2); // "x1²", "sin x1": room for longer labels
+    const labelW = wide ? (big ? 62 : 46) : big ? 34 : 26;
+    const kIn = feats.length;
     const avail = H - top - pad;
     const out = Math.round(Math.max(36, Math.min(avail * 0.5, W * 0.24, Math.max(150, avail * 0.4))));
     const xIn = pad + labelW;
@@ -684,10 +712,13 @@ class Stage {
       hidden.push({ x: gx + col * (s + colGap), y: colY + row * (s + gap), s });
     }
     const cy = top + avail / 2;
-    const inputs = [
-      { x: xIn, y: cy - inSize - Math.max(6, inSize * 0.4), s: inSize, label: "x1" },
-      { x: xIn, y: cy + Math.max(6, inSize * 0.4), s: inSize, label: "x2" },
-    ];
+    // The inputs in one column, centred; as large as the other nodes allow, smaller when many.
+    const inGap = Math.max(6, inSize * 0.4);
+    const s1 = Math.max(10, Math.min(inSize, Math.floor((avail - (kIn - 1) * Math.max(4, inGap * 0.5)) / kIn)));
+    const g1 = kIn > 1 ? Math.min(2 * inGap, (avail - kIn * s1) / (kIn - 1)) : 0;
+    const inputs = feats.map((name, i) => ({
+      x: xIn, y: cy - (kIn * s1 + (kIn - 1) * g1) / 2 + i * (s1 + g1), s: s1, label: featureLabel(name), name,
+    }));
     const output = { x: xOut, y: cy - out / 2, s: out };
     return { W, H, h, inputs, hidden, output, s, gap, top, big, maxLink: Math.max(1.5, Math.min(9, s * 0.2)) };
   }
@@ -703,18 +734,19 @@ class Stage {
   }
 
   links(L, p) {
-    // [{from, to, w, path, name}] for every weight: x_i -> h_j (W1[j, i]) and h_j -> output (W2[j]).
+    // [{kind, i, j, w, path}] for every weight: feature i -> h_j (W1[j, i]) and h_j -> output (W2[j]).
     const h = L.h;
+    const k = L.inputs.length;
     const list = [];
     for (let j = 0; j < h; j++) {
-      for (let i = 0; i < 2; i++) {
-        list.push({ kind: "w1", i, j, w: p[2 * j + i], path: this.linkPath(L.inputs[i], L.hidden[j]) });
+      for (let i = 0; i < k; i++) {
+        list.push({ kind: "w1", i, j, w: p[k * j + i], path: this.linkPath(L.inputs[i], L.hidden[j]) });
       }
     }
     for (let j = 0; j < h; j++) {
       const spread = ((j - (h - 1) / 2) / Math.max(h, 1)) * Math.min(L.output.s * 0.5, 24);
       const target = { ...L.output, by: L.output.y + L.output.s / 2 + spread };
-      list.push({ kind: "w2", j, w: p[3 * h + j], path: this.linkPath(L.hidden[j], target) });
+      list.push({ kind: "w2", j, w: p[k * h + h + j], path: this.linkPath(L.hidden[j], target) });
     }
     return list;
   }
@@ -739,9 +771,11 @@ class Stage {
     const big = !!this.static.big;
     const font = (px, weight = "") => `${weight} ${px}px ${th.font}`;
     const p = this.shown;
-    const h = p ? nm.hiddenUnits(p.length) : 0;
-    if (!this.layoutNet || this.layoutNet.W !== W || this.layoutNet.H !== H || this.layoutNet.h !== h || this.layoutNet.big !== big) {
-      this.layoutNet = this.computeLayout(W, H, h);
+    const feats = this.feats();
+    const h = p ? nm.hiddenUnits(p.length, feats.length) : 0;
+    const Ln = this.layoutNet;
+    if (!Ln || Ln.W !== W || Ln.H !== H || Ln.h !== h || Ln.big !== big || Ln.feats !== feats.join()) {
+      this.layoutNet = { ...this.computeLayout(W, H, h, feats), feats: feats.join() };
     }
     const L = this.layoutNet;
     ctx.fillStyle = th.fg;
@@ -793,24 +827,26 @@ class Stage {
     const thumbs = [];
     const n = Math.max(4, Math.min(full ? 40 : 24, Math.round(L.s)));
     if (p && h) {
-      const values = nm.activationGrids(p, this.activation, x0, x1, y0, y1, n, this.thumbBuffer(h * n * n));
+      const values = nm.activationGrids(p, this.activation, x0, x1, y0, y1, n, this.thumbBuffer(h * n * n), feats);
       for (let j = 0; j < h; j++) thumbs.push({ node: L.hidden[j], n, paint: (px) => this.colourUnit(values, px, n * n, j * n * n) });
     }
+    // Each input feature over the plane: white at 0, blue positive, orange negative (scaled to its largest |value|).
     const ni = Math.max(4, Math.min(24, Math.round(L.inputs[0].s)));
-    for (const i of [0, 1]) {
+    for (const node of L.inputs) {
       thumbs.push({
-        node: L.inputs[i],
+        node,
         n: ni,
         paint: (px) => {
-          for (let r = 0; r < ni; r++) {
-            for (let q = 0; q < ni; q++) px[r * ni + q] = LUT[lutIndex(i === 0 ? (q + 0.5) / ni : 1 - (r + 0.5) / ni)];
-          }
+          const v = nm.featureValues(node.name, x0, x1, y0, y1, ni);
+          let top = 1e-12;
+          for (let q = 0; q < v.length; q++) top = Math.max(top, Math.abs(v[q]));
+          for (let q = 0; q < v.length; q++) px[q] = LUT[lutIndex(0.5 + (0.5 * v[q]) / top)];
         },
       });
     }
     if (p) {
       const no = Math.max(8, Math.min(full ? 96 : 48, Math.round(L.output.s), Math.round(Math.sqrt((full ? 4e5 : 3e4) / h))));
-      const P = nm.probabilityGrid(p, this.activation, x0, x1, y0, y1, no, no);
+      const P = nm.probabilityGrid(p, this.activation, x0, x1, y0, y1, no, no, undefined, 0, no, feats);
       thumbs.push({
         node: L.output,
         n: no,
@@ -898,8 +934,10 @@ class Stage {
     return this.thumbs;
   }
 
+  // A link's place in the flat parameters: W1[j, i] at k j + i, W2[j] after W1 and b1.
   linkIndex(link) {
-    return link.kind === "w1" ? 2 * link.j + link.i : 2 * this.layoutNet.h + link.j;
+    const k = this.layoutNet.inputs.length;
+    return link.kind === "w1" ? k * link.j + link.i : (k + 1) * this.layoutNet.h + link.j;
   }
 
   // ---- hover ------------------------------------------------------------------------------------
@@ -948,25 +986,31 @@ class Stage {
       this.tip.style.display = "none";
       return;
     }
-    const h = nm.hiddenUnits(p.length);
+    const { h, k, b1, w2, b2 } = this.layoutOf(p);
+    const names = this.feats().map(featureLabel);
     const act = this.activation;
+    const editable = !!this.static?.edit;
+    const click = (what) => (editable ? `<br><i>click to set ${what}</i>` : "");
     let html;
     if (hit.kind === "unit") {
       const j = hit.j;
+      const terms = names.map((name, i) => `w<sub>${i + 1}</sub>·${name}`).join(" + ");
+      const weights = names.map((_, i) => `w<sub>${i + 1}</sub> = ${fmt(p[k * j + i])}`).join(", ");
       html =
-        `<b>h${j + 1}</b> = ${act}(w<sub>1</sub>·x1 + w<sub>2</sub>·x2 + b)<br>` +
-        `w<sub>1</sub> = ${fmt(p[2 * j])}, w<sub>2</sub> = ${fmt(p[2 * j + 1])}, b = ${fmt(p[2 * h + j])}<br>` +
-        `weight to output: ${fmt(p[3 * h + j])}`;
+        `<b>h${j + 1}</b> = ${act}(${terms} + b)<br>${weights}, b = ${fmt(p[b1 + j])}<br>` +
+        `weight to output: ${fmt(p[w2 + j])}${click("its bias b")}`;
     } else if (hit.kind === "link") {
-      const k = hit.link;
+      const at = hit.link;
       html =
-        k < 2 * h
-          ? `x${(k % 2) + 1} → h${Math.floor(k / 2) + 1}: W1 = <b>${fmt(p[k])}</b>`
-          : `h${k - 2 * h + 1} → output: W2 = <b>${fmt(p[3 * h + (k - 2 * h)])}</b>`;
+        at < k * h
+          ? `${names[at % k]} → h${Math.floor(at / k) + 1}: W1 = <b>${fmt(p[at])}</b>${click("this weight")}`
+          : `h${at - k * h - h + 1} → output: W2 = <b>${fmt(p[at])}</b>${click("this weight")}`;
     } else if (hit.kind === "input") {
-      html = `<b>x${hit.i + 1}</b>: input (${hit.i === 0 ? "horizontal" : "vertical"} coordinate)`;
+      const name = this.feats()[hit.i];
+      const what = { x1: "the horizontal coordinate", x2: "the vertical coordinate" }[name] ?? "computed from (x1, x2)";
+      html = `<b>${featureLabel(name)}</b>: input feature, ${what}`;
     } else {
-      html = `<b>output</b> P(class 1) = sigmoid(Σ W2·h + b2)<br>b2 = ${fmt(p[4 * h])}`;
+      html = `<b>output</b> P(class 1) = sigmoid(Σ W2·h + b2)<br>b2 = ${fmt(p[b2])}${click("b2")}`;
     }
     if (this.tip.innerHTML !== html) this.tip.innerHTML = html;
     this.tip.style.display = "block";
@@ -977,8 +1021,104 @@ class Stage {
     this.tip.style.top = `${y + 14}px`;
   }
 
+  // ---- editing a weight ---------------------------------------------------------------------------
+
+  // What a click at the hovered place edits: {name, index: [row, column], label, at: flat index}.
+  editTarget(hit) {
+    const p = this.shown;
+    if (!hit || !p || !this.static?.edit || !this.layoutNet) return null;
+    const { h, k, b1, b2 } = this.layoutOf(p);
+    const names = this.feats().map(featureLabel);
+    if (hit.kind === "link" && hit.link < k * h) {
+      const j = Math.floor(hit.link / k);
+      const i = hit.link % k;
+      return { name: "W1", index: [j, i], label: `W1: ${names[i]} → h${j + 1}`, at: hit.link };
+    }
+    if (hit.kind === "link") {
+      const j = hit.link - k * h - h;
+      return { name: "W2", index: [0, j], label: `W2: h${j + 1} → output`, at: hit.link };
+    }
+    if (hit.kind === "unit") return { name: "b1", index: [hit.j, 0], label: `b1: bias of h${hit.j + 1}`, at: b1 + hit.j };
+    if (hit.kind === "output") return { name: "b2", index: [0, 0], label: "b2: bias of the output", at: b2 };
+    return null;
+  }
+
+  onClick(e) {
+    if (this.editor && this.editor.contains(e.target)) return;
+    this.onMove(e);
+    const target = this.editTarget(this.hover);
+    this.closeEditor();
+    if (target) this.openEditor(target, this.hover.at);
+  }
+
+  openEditor(target, [x, y]) {
+    const box = document.createElement("form");
+    box.className = "appkit-stage-editor";
+    box.style.cssText =
+      "position:absolute;z-index:6;display:flex;flex-direction:column;gap:4px;padding:6px 8px;border-radius:6px;" +
+      "background:rgba(32,33,36,0.95);color:#fff;font-size:12px;box-shadow:0 2px 8px rgba(0,0,0,0.3);";
+    const label = document.createElement("label");
+    label.textContent = target.label;
+    const input = document.createElement("input");
+    input.type = "text";
+    input.inputMode = "decimal";
+    input.setAttribute("aria-label", `${target.label}: new value`);
+    input.value = String(Number(this.shown[target.at].toPrecision(6)));
+    input.style.cssText = "width:9em;font:inherit;font-size:13px;padding:2px 4px;border-radius:3px;border:1px solid #888;";
+    const note = document.createElement("div");
+    note.className = "appkit-stage-editor-note";
+    note.textContent = "Enter sets it, Esc closes";
+    note.style.cssText = "opacity:0.8;";
+    label.append(document.createElement("br"), input);
+    box.append(label, note);
+    box.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const value = Number(input.value.trim().replace("−", "-"));
+      if (input.value.trim() === "" || !Number.isFinite(value)) {
+        note.textContent = "Type a number, e.g. -1.5";
+        note.style.color = "#ffb4a8";
+        return;
+      }
+      this.sendEdit(target, value);
+      this.closeEditor();
+    });
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") this.closeEditor();
+    });
+    this.net.append(box);
+    this.editor = box;
+    const W = this.net.clientWidth;
+    const H = this.net.clientHeight;
+    box.style.left = `${Math.max(0, Math.min(W - box.offsetWidth, x + 8))}px`;
+    box.style.top = `${Math.max(0, Math.min(H - box.offsetHeight, y + 8))}px`;
+    this.tip.style.display = "none";
+    input.focus();
+    input.select();
+  }
+
+  closeEditor() {
+    this.editor?.remove();
+    this.editor = null;
+  }
+
+  // The edit goes to Python (the session sets the weight and the run goes on from it); meanwhile the view
+  // shows it at once.
+  sendEdit(target, value) {
+    const p = Float64Array.from(this.shown);
+    p[target.at] = value;
+    const shown = (this.follow && stages.get(this.follow)) || this; // a follower shows its leader's parameters
+    shown.keys = [{ t: shown.clock, p, iter: shown.shownIter, last: true }];
+    shown.setShown(p, shown.shownIter);
+    shown.schedule();
+    this.schedule();
+    this.edits = (this.edits ?? 0) + 1; // an id, so that Python takes each edit once
+    const id = `${this.key}-${Date.now()}-${this.edits}`;
+    this.setTriggerValue?.("edit", { name: target.name, index: target.index, value, id });
+  }
+
   destroy() {
     this.destroyed = true;
+    this.closeEditor();
     this.resizer.disconnect();
     clearTimeout(this.restTimer);
     window.__appkitStagePlotly?.purge(this.gd);
