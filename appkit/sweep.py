@@ -21,6 +21,7 @@ from plotly.colors import hex_to_rgb, sample_colorscale
 from plotly.subplots import make_subplots
 
 from twolayer import Config, Result, train_many
+from twolayer.features import DEFAULT_FEATURES, expand
 from twolayer.figures import CLASS_COLOURS, PROBABILITY_SCALE
 from twolayer.network import predict_proba
 
@@ -227,6 +228,9 @@ def run_sweep(
     activation="tanh",
     init="he",
     l2=0.0,
+    l1=0.0,
+    batch_size: int | None = None,
+    features=DEFAULT_FEATURES,
     progress: Callable[[float], None] | None = None,
     threads: int = 1,
     should_stop: Callable[[], bool] | None = None,
@@ -239,13 +243,14 @@ def run_sweep(
     bar are where Streamlit ends a run whose tab closed or that a rerun replaces). After each hidden size:
     `partial(sweep)` with the results so far, and progress. `threads` > 1 splits each stack across threads
     (train_many): faster for one user, but the app keeps 1 so that a room of users shares the cores fairly;
-    the callbacks are then called from the thread that reaches the check. Results keep cost curves of at
-    most CURVE_KEEP points (Sweep.curve gives their iterations)."""
+    the callbacks are then called from the thread that reaches the check. activation, init, l1, l2,
+    batch_size and features are the playground's (train_many's meaning), so a cell is its run. Results keep
+    cost curves of at most CURVE_KEEP points (Sweep.curve gives their iterations)."""
     X, Y, X_test, Y_test = data
     m = X.shape[1]
     stacks = plan_stacks(learning_rates, hidden_sizes, seeds, m)
     speed = speed or Speed(1.0, 0.0)  # without a measured speed, progress counts steps of stacks
-    weights = [iterations * speed.step(stack, m) for stack in stacks]
+    weights = [iterations * speed.step(stack, batch_size or m) for stack in stacks]
     total = sum(weights)
     sweep = Sweep(list(learning_rates), list(hidden_sizes), list(seeds), iterations, {})
     done = 0.0  # the estimated work of the stacks finished
@@ -269,8 +274,8 @@ def run_sweep(
                 check(start + share * state["steps"])
 
         configs = [Config(lr, stack.hidden, seed, init, l2) for lr, seed in stack.pairs]
-        trained = train_many(X, Y, configs, iterations, activation=activation, X_test=X_test, Y_test=Y_test,
-                             threads=threads, on_step=on_step)  # fmt: skip
+        options = dict(activation=activation, l1=l1, batch_size=batch_size, features=features, threads=threads)
+        trained = train_many(X, Y, configs, iterations, X_test=X_test, Y_test=Y_test, on_step=on_step, **options)
         for config, result in zip(configs, trained, strict=True):
             key = (config.learning_rate, stack.hidden, config.random_state)
             sweep.results[key], index = slimmed(result)
@@ -459,11 +464,14 @@ def panel_grid(axes, resolution: int = BOUNDARY_RESOLUTION):
     return x0 + dx * (np.arange(resolution) + 0.5), y0 + dy * (np.arange(ny) + 0.5), dx, dy
 
 
-def panel_probabilities(params, activation: str, axes, resolution: int = BOUNDARY_RESOLUTION) -> np.ndarray:
-    """P(class 1) at a panel's cell centres, (len(ys), len(xs)), as the uint8 0..255 the figure sends."""
+def panel_probabilities(
+    params, activation: str, axes, resolution: int = BOUNDARY_RESOLUTION, features=DEFAULT_FEATURES
+) -> np.ndarray:
+    """P(class 1) at a panel's cell centres, (len(ys), len(xs)), as the uint8 0..255 the figure sends; the
+    network's inputs are `features` of the points."""
     xs, ys, _, _ = panel_grid(axes, resolution)
     gx, gy = np.meshgrid(xs, ys)
-    P = predict_proba(np.vstack([gx.ravel(), gy.ravel()]), params, activation).reshape(gy.shape)
+    P = predict_proba(expand(np.vstack([gx.ravel(), gy.ravel()]), features), params, activation).reshape(gy.shape)
     return np.rint(P * 255).astype(np.uint8)
 
 
@@ -472,7 +480,9 @@ def subsample(m: int, k: int = POINTS_PER_PANEL) -> np.ndarray:
     return np.arange(m) if m <= k else np.sort(np.random.default_rng(0).choice(m, k, replace=False))
 
 
-def boundaries_figure(sweep: Sweep, data, activation: str, axes, seed: int, height: int | None = None) -> go.Figure:
+def boundaries_figure(
+    sweep: Sweep, data, activation: str, axes, seed: int, height: int | None = None, features=DEFAULT_FEATURES
+) -> go.Figure:
     """Small multiples: the decision boundary of every (learning rate, hidden size), one seed, laid out as
     the heat map is (hidden sizes across, learning rates up). One pair of axes for all the panels (25
     subplots cost the browser ~1 s to lay out): a heatmap per configuration, uint8 probabilities, placed
@@ -487,7 +497,7 @@ def boundaries_figure(sweep: Sweep, data, activation: str, axes, seed: int, heig
         label = f"α {lr:g}, {hidden} hidden" + (" (diverged)" if result.diverged is not None else "")
         fig.add_trace(
             go.Heatmap(
-                z=panel_probabilities(result.params, activation, axes),
+                z=panel_probabilities(result.params, activation, axes, features=features),
                 x0=xs[0] + ox,
                 dx=dx,
                 y0=ys[0] + oy,

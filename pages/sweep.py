@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from appkit import session
-from appkit.build import build_data
+from appkit.build import batch_size, build_data
 from appkit.settings import BY_NAME, Settings, describe_change
 from appkit.sweep import (
     CONFIRM_SECONDS,
@@ -87,8 +87,9 @@ def train(s: session.Session, settings: Settings, rates, hidden, iterations: int
         return
     rates, hidden, seeds = sorted(rates), sorted(hidden), list(range(int(seeds)))
     m = data[0].shape[1]
+    batch = batch_size(settings.batch_size, m)  # None: the full batch
     speed = measured_speed(settings.activation)
-    seconds = estimate_seconds(plan_stacks(rates, hidden, seeds, m), m, iterations, speed)
+    seconds = estimate_seconds(plan_stacks(rates, hidden, seeds, m), batch or m, iterations, speed)
     choices = BY_NAME["iterations"].choices
     if seconds > MAX_SECONDS:
         advice = what_to_reduce(rates, hidden, seeds, m, iterations, speed, MAX_SECONDS, choices)
@@ -138,6 +139,9 @@ def train(s: session.Session, settings: Settings, rates, hidden, iterations: int
                 activation=settings.activation,
                 init=settings.init,
                 l2=settings.l2,
+                l1=settings.l1,
+                batch_size=batch,
+                features=settings.features,
                 progress=report,
                 partial=partial,
                 speed=speed,
@@ -222,7 +226,7 @@ def main() -> None:
     seed_note = " (seed 0)" if len(sweep.seeds) > 1 else ""
     st.markdown(f"###### Decision boundaries{seed_note}: hidden units across, learning rates up, as in the grid")
     st.plotly_chart(
-        boundaries_figure(sweep, data, used.activation, plot_range(X_all), seed=0),
+        boundaries_figure(sweep, data, used.activation, plot_range(X_all), seed=0, features=used.features),
         key="sweep_boundaries",
         config={"displayModeBar": False, "scrollZoom": False},
     )

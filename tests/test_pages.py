@@ -145,6 +145,19 @@ def test_sweep_needs_a_rate_and_a_hidden_size():
     assert session_of(at).sweep is None and set(plotly_charts(at)) == {"sweep_preview"}
 
 
+def test_a_sweep_trains_with_the_playgrounds_l1_batch_size_and_features():
+    from dataclasses import replace
+
+    from appkit.build import build_trainer
+
+    at = run_sweep(open_app({"l1": "0.01", "batch": "32", "feat": "x1,x2,x1*x2"}, page=SWEEP), [0.3], [3], 100)
+    sweep, data, used, _ = session_of(at).sweep
+    assert (used.l1, used.batch_size, used.features) == (0.01, 32, ("x1", "x2", "x1*x2"))
+    trainer = build_trainer(replace(used, learning_rate=0.3, hidden_size=3, init_seed=0), data)
+    trainer.train(100)
+    np.testing.assert_array_equal(sweep.results[(0.3, 3, 0)].costs, trainer.history["cost"])
+
+
 def test_a_sweep_over_the_budget_is_refused_saying_what_to_reduce_and_keeps_the_results(monkeypatch):
     import appkit.sweep
 

@@ -122,6 +122,17 @@ def test_a_cell_is_exactly_the_playgrounds_run_of_it(sweep, data, lr, hidden, se
         np.testing.assert_array_equal(result.params[name], value, err_msg=name)
 
 
+def test_a_cell_is_the_playgrounds_run_with_l1_mini_batches_and_features():
+    settings = replace(SETTINGS, l1=0.01, batch_size=32, features=("x1", "x2", "x1*x2", "sin(x1)"), init_seed=1)
+    data = build_data(settings)
+    sweep = run_sweep(data, [0.3, 1.0], [3], [1], 120, l1=0.01, batch_size=32, features=settings.features)
+    for lr in (0.3, 1.0):
+        trainer = build_trainer(replace(settings, learning_rate=lr, hidden_size=3), data)
+        trainer.train(120)
+        np.testing.assert_array_equal(sweep.results[(lr, 3, 1)].costs, trainer.history["cost"])
+        np.testing.assert_array_equal(sweep.results[(lr, 3, 1)].params["W1"], trainer.params["W1"])
+
+
 @pytest.mark.parametrize("hidden, seed", [(2, 0), (5, 1), (5, 2)])
 def test_results_equal_the_tutorials_fit(hidden, seed):
     """Without a test set, a converging configuration is exactly `twolayer.fit`."""
