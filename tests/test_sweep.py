@@ -40,7 +40,7 @@ from appkit.sweep import (
     text_colour,
     what_to_reduce,
 )
-from twolayer import Trainer, TrainingDiverged, fit, train_many
+from twolayer import Config, Trainer, TrainingDiverged, fit, train_many
 from twolayer.figures import CLASS_COLOURS, plot_range
 from twolayer.network import compute_cost, predict_proba
 
@@ -268,6 +268,29 @@ def test_should_stop_and_progress_are_called_between_steps_every_check_seconds(d
     assert checks[0] == 0 and len(checks) == stop_at  # one before training, then one every 4 readings
     assert [b - a for a, b in itertools.pairwise(checks)] == [4] * (stop_at - 1)
     assert len(steps) == checks[-1] < 500  # training ended at the check that said stop
+
+
+def test_a_diverged_network_retrained_alone_is_stoppable_too(data, monkeypatch):
+    """train_many redoes a diverged network alone (to find its exact step): on_step reaches that loop as well,
+    every ALONE_STEPS steps (here 1) until the divergence."""
+    from twolayer import batch
+
+    monkeypatch.setattr(batch, "ALONE_STEPS", 1)
+    X, Y = data[0], data[1]
+    calls = []
+    (result,) = train_many(X, Y, [Config(10.0, 5, 0)], 300, on_step=lambda: calls.append(1))
+    diverged_at = len(result.costs)  # the steps before the one that diverged
+    assert 2 <= diverged_at < 300 and len(calls) == 300 + diverged_at  # the stack's steps, then the redo's
+
+    def stop_in_the_redo():
+        calls.append(1)
+        if len(calls) == 302:
+            raise SweepStopped
+
+    calls.clear()
+    with pytest.raises(SweepStopped):
+        train_many(X, Y, [Config(10.0, 5, 0)], 300, on_step=stop_in_the_redo)
+    assert len(calls) == 302
 
 
 def test_big_stacks_are_cut_so_a_step_stays_short():

@@ -70,8 +70,8 @@ def train_many(
     `Trainer`. Configurations of one hidden size are stacked; with threads > 1 the stacks are cut
     into that many parts trained in parallel (NumPy releases the GIL in its loops), which gives the
     same numbers. `on_step()`, if given, is called after every step of every stack (from the worker
-    threads when threads > 1); it may raise to abandon training (a stop flag: the exception reaches
-    the caller).
+    threads when threads > 1) and every ALONE_STEPS steps of a diverged network retrained alone; it may
+    raise to abandon training (a stop flag: the exception reaches the caller).
     """
     configs = [_check_config(c) for c in configs]
     if not configs:
@@ -110,10 +110,13 @@ def train_many(
     for group, (stack, costs, bad) in zip(groups, trained, strict=True):
         for j, i in enumerate(group):
             if bad[j]:  # rare: redo alone, which finds the exact step and keeps the good ones
-                results[i] = _train_alone(configs[i], data[i], test and test[i], iterations, options)
+                results[i] = _train_alone(configs[i], data[i], test and test[i], iterations, options, on_step)
             else:
                 results[i] = _result(configs[i], costs[j], stack.params(j), data[i], test and test[i], activation)
     return results
+
+
+ALONE_STEPS = 50  # a network retrained alone calls on_step every this many steps (a late divergence may take long)
 
 
 def _result(config, costs, params, data, test, activation, diverged=None) -> Result:
@@ -130,8 +133,9 @@ def _result(config, costs, params, data, test, activation, diverged=None) -> Res
     return Result(config, costs, params, accuracy, test_cost, test_accuracy, diverged)
 
 
-def _train_alone(config, data, test, iterations, options) -> Result:
-    """`data` holds the features already: the default features pass them on unchanged."""
+def _train_alone(config, data, test, iterations, options, on_step=None) -> Result:
+    """`data` holds the features already: the default features pass them on unchanged. Trained in parts of
+    ALONE_STEPS steps (the same numbers as one call), with `on_step()` after each part."""
     X_test, Y_test = test if test is not None else (None, None)
     trainer = Trainer(
         *data,
@@ -146,7 +150,10 @@ def _train_alone(config, data, test, iterations, options) -> Result:
         **options,
     )
     with contextlib.suppress(TrainingDiverged):
-        trainer.train(iterations)
+        while trainer.iteration < iterations:
+            trainer.train(min(ALONE_STEPS, iterations - trainer.iteration))
+            if on_step is not None:
+                on_step()
     params, activation = trainer.params, options["activation"]
     return _result(config, trainer.history["cost"].copy(), params, data, test, activation, trainer.diverged)
 
