@@ -162,7 +162,9 @@ def main() -> None:
     st.markdown("#### Sweep learning rates and hidden sizes")
     st.caption(
         f"On the playground's data ({s.describe_data()}, test share {settings.test_share:g}) and network "
-        f"({settings.activation}, {settings.init} initialisation, L2 {settings.l2:g}). "
+        f"({settings.activation}, {settings.init} initialisation, L2 {settings.l2:g}, L1 {settings.l1:g}, "
+        f"{f'batches of {settings.batch_size}' if settings.batch_size else 'full batch'}, "
+        f"inputs {', '.join(settings.features)}). "
         "All configurations train together."
     )
     with st.form("sweep_form"):

@@ -153,6 +153,7 @@ def test_a_sweep_trains_with_the_playgrounds_l1_batch_size_and_features():
     at = run_sweep(open_app({"l1": "0.01", "batch": "32", "feat": "x1,x2,x1*x2"}, page=SWEEP), [0.3], [3], 100)
     sweep, data, used, _ = session_of(at).sweep
     assert (used.l1, used.batch_size, used.features) == (0.01, 32, ("x1", "x2", "x1*x2"))
+    assert "L1 0.01, batches of 32, inputs x1, x2, x1*x2)" in texts(at.caption)[0]
     trainer = build_trainer(replace(used, learning_rate=0.3, hidden_size=3, init_seed=0), data)
     trainer.train(100)
     np.testing.assert_array_equal(sweep.results[(0.3, 3, 0)].costs, trainer.history["cost"])
