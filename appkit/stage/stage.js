@@ -478,8 +478,9 @@ class Stage {
       font: { color: th.fg, family: th.font, size: big ? 20 : 13 },
       showlegend: true,
       legend: { orientation: "h", yanchor: "bottom", y: 1.0, x: 0, font: { size: big ? 18 : 11 } },
-      xaxis: axis([x0, x1], "x1"),
-      yaxis: { ...axis([y0, y1], "x2"), scaleanchor: "x" },
+      // Equal scales leave space over: it goes right and below, so the legend stays on the plot's top left.
+      xaxis: { ...axis([x0, x1], "x1"), constraintoward: "left" },
+      yaxis: { ...axis([y0, y1], "x2"), scaleanchor: "x", constraintoward: "top" },
       uirevision: s.axes.join(","),
       hovermode: "closest",
       dragmode: "zoom",
