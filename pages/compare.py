@@ -78,6 +78,7 @@ def main() -> None:
             resolution=60,
             legend=False,
             colorbar=False,
+            features=r["features"],
         )
         fig["layout"]["title"] = dict(text=f"#{r['run']}", x=0.02)
         with cell:

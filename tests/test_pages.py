@@ -43,6 +43,7 @@ from tests.support.apptest import (
     tick_until,
 )
 from twolayer.data import load_csv, make_dataset, to_csv
+from twolayer.network import predict_proba
 
 # --- Sweep --------------------------------------------------------------------------------------
 
@@ -273,6 +274,19 @@ def test_compare_lists_both_runs_and_overlays_them(downloads):
 
     ok(chosen.set_value(chosen.value[:1]).run())
     assert "Pick at least two runs." in texts(at.caption) and not plotly_charts(at)
+
+
+def test_compare_draws_runs_on_other_input_features():
+    """A run on x1, x2², x1·x2 and mini-batches: its boundary is P over the plane of its own three features."""
+    at = go(two_runs({"feat": "x1,x2^2,x1*x2", "batch": "64", "speed": "100"}), COMPARE)
+    table = at.dataframe[0].value
+    assert list(table["features"]) == ["x1, x2^2, x1*x2"] * 2 and list(table["batch_size"]) == ["64", "64"]
+    (heatmap,) = [t for t in plotly_charts(at)["compare_boundary_2"]["data"] if t["type"] == "heatmap"]
+    gx, gy = np.meshgrid(array(heatmap["x"]), array(heatmap["y"]))
+    X = np.vstack([gx.ravel(), gy.ravel()])
+    F = np.vstack([X[0], X[1] ** 2, X[0] * X[1]])  # the three features, written out
+    expected = predict_proba(F, run_of(at).trainer.params).reshape(gx.shape)
+    np.testing.assert_allclose(array(heatmap["z"]).reshape(gx.shape), expected, rtol=0, atol=1e-6)  # float32
 
 
 def test_compare_picks_any_two_of_three_runs():

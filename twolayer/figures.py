@@ -11,6 +11,7 @@ import base64
 
 import numpy as np
 
+from .features import DEFAULT_FEATURES, expand
 from .network import Params, predict_proba
 
 CLASS_COLOURS = ("#e8710a", "#1a73e8")  # class 0 orange, class 1 blue, as TensorFlow Playground
@@ -45,12 +46,15 @@ def plot_range(X: np.ndarray, margin: float = 0.25) -> tuple[tuple[float, float]
     return (float(low[0] - pad), float(high[0] + pad)), (float(low[1] - pad), float(high[1] + pad))
 
 
-def probability_grid(params: Params, activation: str, x_range, y_range, resolution: int = 100):
-    """P(class 1) on a resolution x resolution grid: returns (xs, ys, P (len(ys), len(xs)))."""
+def probability_grid(
+    params: Params, activation: str, x_range, y_range, resolution: int = 100, features=DEFAULT_FEATURES
+):
+    """P(class 1) on a resolution x resolution grid: returns (xs, ys, P (len(ys), len(xs))). The network's
+    inputs are the `features` of each point (W1 is (h, len(features)))."""
     xs = np.linspace(*x_range, resolution)
     ys = np.linspace(*y_range, resolution)
     gx, gy = np.meshgrid(xs, ys)
-    P = predict_proba(np.vstack([gx.ravel(), gy.ravel()]), params, activation).reshape(gy.shape)
+    P = predict_proba(expand(np.vstack([gx.ravel(), gy.ravel()]), features), params, activation).reshape(gy.shape)
     return xs, ys, P
 
 
@@ -110,6 +114,7 @@ def boundary_figure(
     revision: str = "boundary",
     legend: bool = True,
     colorbar: bool = True,
+    features=DEFAULT_FEATURES,
 ) -> Figure:
     """The predicted probability shaded over the plane, its 0.5 line, and the points.
 
@@ -122,7 +127,7 @@ def boundary_figure(
     step = int(np.ceil(total / MAX_SHOWN_POINTS))  # 1 up to 1,500 points
     traces = []
     if params is not None:
-        xs, ys, P = probability_grid(params, activation, x_range, y_range, resolution)
+        xs, ys, P = probability_grid(params, activation, x_range, y_range, resolution, features)
         xs, ys, P = typed(xs), typed(ys), typed(P)
         traces.append(
             dict(
@@ -160,7 +165,7 @@ def boundary_figure(
         X_all = X_train if X_test is None else np.vstack([X_train, X_test])
         y_all = y_train if y_test is None else np.concatenate([y_train, y_test])
         X_all, y_all = X_all[::step], y_all[::step]
-        wrong = (predict_proba(X_all.T, params, activation) > 0.5) != (y_all == 1)
+        wrong = (predict_proba(expand(X_all.T, features), params, activation) > 0.5) != (y_all == 1)
         traces.append(
             dict(
                 type="scatter",
