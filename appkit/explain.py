@@ -6,13 +6,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from twolayer.activations import ACTIVATIONS
+from twolayer.features import DEFAULT_FEATURES, check_features, expand
 from twolayer.figures import CLASS_COLOURS, PROBABILITY_SCALE
 from twolayer.network import Params, forward
 
 
 def forward_one(x: np.ndarray, params: Params, activation: str) -> dict[str, np.ndarray]:
-    """Z1, A1, Z2 and A2 for one point x (2,): the tutorial's forward pass with real numbers."""
-    _, cache = forward(np.asarray(x, dtype=float).reshape(2, 1), params, activation)
+    """Z1, A1, Z2 and A2 for one point's inputs x (k,): the tutorial's forward pass with real numbers (x is the
+    point (x1, x2) itself with the tutorial's inputs, else its features, twolayer.features.expand)."""
+    _, cache = forward(np.asarray(x, dtype=float).reshape(-1, 1), params, activation)
     return {name: cache[name][:, 0] for name in ("Z1", "A1", "Z2", "A2")}
 
 
@@ -25,11 +27,14 @@ def hidden_units_figure(
     columns: int = 4,
     max_units: int = 16,
     resolution: int = 50,
+    features=DEFAULT_FEATURES,
 ) -> go.Figure:
     """One panel per hidden unit j: its activation g(w_j . x + b_j) over the plane, and its line
     w_j . x + b_j = 0, drawn thicker for a larger |W2_j| and coloured by the sign of W2_j (blue: it
-    pushes towards class 1)."""
+    pushes towards class 1). With other input features than x1, x2 the "line" is the curve w_j . F(x) + b_j = 0
+    of the point's features F(x)."""
     g, _ = ACTIVATIONS[activation]
+    features = check_features(features)
     W1, b1, W2 = params["W1"], params["b1"][:, 0], params["W2"][0]
     units = np.argsort(-np.abs(W2))[:max_units]  # the most influential first
     rows = int(np.ceil(len(units) / columns))
@@ -46,7 +51,11 @@ def hidden_units_figure(
     low = -1.0 if activation == "tanh" else 0.0
     for n, j in enumerate(units):
         row, col = n // columns + 1, n % columns + 1
-        A = g(W1[j, 0] * gx + W1[j, 1] * gy + b1[j])
+        if features == DEFAULT_FEATURES:
+            Z = W1[j, 0] * gx + W1[j, 1] * gy + b1[j]
+        else:
+            Z = (W1[j] @ expand(np.vstack([gx.ravel(), gy.ravel()]), features)).reshape(gx.shape) + b1[j]
+        A = g(Z)
         fig.add_trace(
             go.Heatmap(
                 x=xs,
@@ -74,7 +83,17 @@ def hidden_units_figure(
             row,
             col,
         )
-        line = _line(W1[j], b1[j], axes)
+        width = 1 + 5 * abs(W2[j]) / biggest
+        if features != DEFAULT_FEATURES:  # a curve: the level 0 of Z
+            fig.add_trace(
+                go.Contour(
+                    x=xs, y=ys, z=Z, showscale=False, hoverinfo="skip", contours=dict(start=0, end=0, coloring="none"),
+                    line=dict(color=CLASS_COLOURS[int(W2[j] > 0)], width=width),
+                ),
+                row,
+                col,
+            )  # fmt: skip
+        line = _line(W1[j], b1[j], axes) if features == DEFAULT_FEATURES else None
         if line is not None:
             fig.add_trace(
                 go.Scatter(

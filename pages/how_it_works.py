@@ -7,6 +7,7 @@ import streamlit as st
 from appkit import session
 from appkit.explain import forward_one, hidden_units_figure
 from twolayer import gradient_check
+from twolayer.features import DEFAULT_FEATURES, expand
 from twolayer.figures import plot_range
 from twolayer.network import backward, cross_entropy, forward, update
 
@@ -60,14 +61,15 @@ def gradient_check_points(params, m: int) -> int:
 def current_network():
     """The playground's network now (a fresh run of the session's settings if it has none yet)."""
     run = session.current().current_run()
-    return run.trainer.params, run.settings.activation, run.data, run.iteration
+    return run.trainer.params, run.settings.activation, run.data, run.iteration, run.settings.features
 
 
 def main() -> None:
     session.ensure_app("pages/how_it_works.py")
     st.markdown("#### How it works")
-    params, activation, data, iteration = current_network()
+    params, activation, data, iteration, features = current_network()
     X, Y = data[0], data[1]
+    F = expand(X, features)  # the network's inputs: x1, x2 themselves with the tutorial's features
     st.caption(
         f"Everything below uses the playground's network at iteration {iteration:,} "
         f"({params['W1'].shape[0]} hidden units, {activation})."
@@ -82,8 +84,11 @@ def main() -> None:
     left, right = st.columns([1, 2])
     index = left.number_input("Training point", 0, X.shape[1] - 1, 0, key="point_index")
     x = X[:, int(index)]
-    values = forward_one(x, params, activation)
+    values = forward_one(F[:, int(index)], params, activation)
     left.write(f"x = ({x[0]:.3f}, {x[1]:.3f}), label {int(Y[0, int(index)])}")
+    if features != DEFAULT_FEATURES:
+        inputs = zip(features, F[:, int(index)], strict=True)
+        left.caption("Inputs: " + ", ".join(f"{name} = {v:.3f}" for name, v in inputs))
     right.dataframe(
         [
             {"unit": j + 1, "Z1": values["Z1"][j], "A1": values["A1"][j], "W2": params["W2"][0, j]}
@@ -104,7 +109,7 @@ def main() -> None:
     )
     if st.button("Run the gradient check", key="gradcheck"):
         m = gradient_check_points(params, X.shape[1])
-        errors = gradient_check(X[:, :m], Y[:, :m], params, activation=activation)
+        errors = gradient_check(F[:, :m], Y[:, :m], params, activation=activation)
         st.caption(f"On the first {m:,} training points.")
         st.dataframe(
             [{"parameter": k, "relative error": f"{e:.2e}", "ok": e < 1e-7} for k, e in errors.items()], hide_index=True
@@ -116,7 +121,8 @@ def main() -> None:
         "for a larger outgoing weight |W2|, blue when the unit pushes towards class 1, orange otherwise."
     )
     X_rows, y = X.T, Y[0].astype(int)
-    st.plotly_chart(hidden_units_figure(params, activation, X_rows, y, plot_range(X_rows)), key="units")
+    figure = hidden_units_figure(params, activation, X_rows, y, plot_range(X_rows), features=features)
+    st.plotly_chart(figure, key="units")
 
 
 main()

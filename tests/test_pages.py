@@ -388,6 +388,22 @@ def test_gradient_check_on_the_live_network():
     assert list(table["ok"]) == [True] * 4
 
 
+def test_how_it_works_follows_the_playgrounds_input_features():
+    """Three features: the point goes in as (x1, x2², x1·x2), the gradient check runs on them, each unit's
+    panel shows its curve."""
+    at = how_it_works({"feat": "x1,x2^2,x1*x2"})
+    params, (X, _, _, _) = run_of(at).trainer.params, run_of(at).data
+    x1, x2 = X[:, 0]
+    assert f"Inputs: x1 = {x1:.3f}, x2^2 = {x2 * x2:.3f}, x1*x2 = {x1 * x2:.3f}" in texts(at.caption)
+    Z1 = params["W1"] @ np.array([x1, x2 * x2, x1 * x2]) + params["b1"][:, 0]  # the features written out
+    np.testing.assert_allclose(at.dataframe[0].value["Z1"], Z1, rtol=1e-12)
+    click(at, "gradcheck")
+    errors = [float(e) for e in at.dataframe[1].value["relative error"]]
+    assert len(errors) == 4 and all(0 <= e < 1e-7 for e in errors), errors
+    units = plotly_charts(at)["units"]["data"]
+    assert [t["type"] for t in units].count("contour") == 5  # one curve per hidden unit
+
+
 def test_the_gradient_check_of_a_big_network_uses_fewer_points_and_still_passes():
     """64 hidden units: 257 parameters x 64 units x 500 points took 0.4 s of a core, one call Streamlit cannot
     stop; the check keeps parameters x units x points near 2M (~0.1 s) with fewer points."""
