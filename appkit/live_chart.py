@@ -96,8 +96,12 @@ def payload(
     traces) is in the bytes only when the browser does not hold it (`sent` is the revision it holds)."""
     traces = spec["data"]
     static_arrays: dict[str, np.ndarray] = {}
+    arrays: dict[str, np.ndarray] = {}
+    # The other traces' data arrays go out every time; their names, colours and hover texts with the static part.
+    moving = [pack(trace, arrays, f"d.{i}") for i, trace in enumerate(traces[static_traces:])]
     fields = {
         "data": pack(traces[:static_traces], static_arrays, "s"),
+        "styles": [{k: v for k, v in t.items() if not _is_data(v)} for t in moving],
         "layout": spec["layout"],
         "config": _CONFIG,
         "plotly": _plotly_js_url(),
@@ -107,13 +111,17 @@ def payload(
     for name, array in static_arrays.items():
         digest.update(name.encode() + array.tobytes())
     revision = digest.hexdigest()
-    arrays: dict[str, np.ndarray] = {}
     head: dict[str, Any] = {"m": asset_url("live_chart.js"), "k": key, "r": revision, "H": height}
-    head["d"] = pack(traces[static_traces:], arrays, "d")
+    head["d"] = [{k: v for k, v in t.items() if _is_data(v)} for t in moving]
     if sent != revision:
         head["s"] = json.loads(text)
         arrays.update(static_arrays)
     return revision, encode(json.loads(json.dumps(head, cls=PlotlyJSONEncoder)), arrays)
+
+
+def _is_data(value: Any) -> bool:
+    """A packed array (see `pack`)."""
+    return isinstance(value, dict) and ("$b" in value or "$r" in value)
 
 
 def _forget(key: str) -> None:
@@ -168,5 +176,6 @@ def unpack(data: bytes, statics: dict[str, dict]) -> dict[str, Any]:
     if "s" in head:
         statics[head["r"]] = {**head["s"], "arrays": arrays}
     s = statics[head["r"]]
-    figure = {"data": inflate(s["data"], s["arrays"]) + inflate(head["d"], arrays), "layout": s["layout"]}
+    moving = [{**inflate(style, arrays), **inflate(d, arrays)} for style, d in zip(s["styles"], head["d"], strict=True)]
+    figure = {"data": inflate(s["data"], s["arrays"]) + moving, "layout": s["layout"]}
     return {"key": head["k"], "height": head["H"], "figure": figure, "config": s["config"], "plotly_url": s["plotly"]}

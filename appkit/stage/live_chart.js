@@ -1,7 +1,7 @@
 // appkit/live_chart.py's browser side: one Plotly chart per key, redrawn in place with Plotly.react.
 //
 // An update is the stage's binary payload ([uint32 header length][header JSON][8-aligned typed arrays]):
-// the header holds the dynamic traces with their arrays replaced by {"$b": name} (a binary array) or
+// the header holds the dynamic traces' arrays only (their styles come with the static part), as {"$b": name} (a binary array) or
 // {"$r": [x0, dx, n, last, dtype]} (an integer progression: a thinned curve's iterations); the static
 // part (layout, config, the traces that rarely change such as ghost curves) comes only when it changed,
 // cached by its revision. A browser that lacks the revision asks for it with the `need` trigger.
@@ -110,7 +110,9 @@ export async function render(component, head, u8) {
   div.style.height = typeof head.H === "number" ? `${head.H}px` : head.H; // px, or CSS
   // Themed on every update (cheap: no arrays in it), so a switch to the dark theme reaches the chart.
   const { data: fixed, layout } = themed({ data: s.data || [], layout: s.layout }, parentElement);
-  const data = [...inflate(fixed, s.arrays), ...inflate(head.d, arrays)];
+  // The styles come with the static part; an array nested in one (marker colours) travels with each update.
+  const moving = head.d.map((d, i) => ({ ...inflate(s.styles[i], arrays), ...inflate(d, arrays) }));
+  const data = [...inflate(fixed, s.arrays), ...moving];
   div._next = { data, layout, config: s.config, plotly: s.plotly };
   if (!div._busy) await draw(div); // updates arriving while one draws: only the newest is drawn
 }
