@@ -1,5 +1,5 @@
-"""A hyperparameter sweep: learning rates x hidden sizes (x seeds), trained together with
-`twolayer.train_many`, and the figures that show it. No Streamlit here.
+"""A hyperparameter sweep: learning rates x hidden sizes (x seeds), or learning rates x batch sizes at one
+hidden size, trained together with `twolayer.train_many`, and the figures that show it. No Streamlit here.
 
 A sweep cell opens the same run in the playground, so each result is bit for bit the playground's
 run of that configuration (train_many stacks the networks of one hidden size and keeps each one's
@@ -29,6 +29,7 @@ DEFAULT_RATES = [0.01, 0.1, 0.3, 1.0, 3.0]
 HIDDEN_CHOICES = [1, 2, 3, 4, 5, 8, 10, 16, 20, 32, 50, 64]
 DEFAULT_HIDDEN = [1, 2, 5, 10, 20]
 DEFAULT_ITERATIONS = 2000
+DEFAULT_BATCHES = [0, 64, 16, 4]  # batch sizes as the settings hold them: 0 = the full batch
 
 
 class SweepStopped(Exception):
@@ -60,6 +61,33 @@ class Sweep:
     iterations: int
     results: dict  # (lr, hidden, seed) -> Result, its costs thinned to CURVE_KEEP points
     kept: dict = field(default_factory=dict)  # (lr, hidden, seed) -> iterations of a thinned curve's points
+    # With batch sizes (0 = full) the columns are those at the one hidden size hidden_sizes[0], and the keys
+    # of results and kept are (lr, batch, seed).
+    batch_sizes: list | None = None
+
+    @property
+    def columns(self) -> list:
+        """The heat map's columns: the hidden sizes, or the batch sizes of a batch-size sweep."""
+        return self.hidden_sizes if self.batch_sizes is None else self.batch_sizes
+
+    @property
+    def axis(self) -> str:
+        return "hidden units" if self.batch_sizes is None else "batch size"
+
+    def tick(self, column: int) -> str:
+        """A column's label on the heat map's axis: '8', or '32' / 'full' for batch sizes."""
+        return "full" if self.batch_sizes is not None and column == 0 else str(column)
+
+    def label(self, column: int) -> str:
+        """A column in words: '8 hidden', or 'batch 32' / 'full batch'."""
+        if self.batch_sizes is None:
+            return f"{column} hidden"
+        return "full batch" if column == 0 else f"batch {column}"
+
+    def config(self, lr: float, column: int) -> str:
+        """A cell's configuration in words: 'α 0.3, 8 hidden' or 'α 0.3, batch 32, 5 hidden'."""
+        hidden = "" if self.batch_sizes is None else f", {self.hidden_sizes[0]} hidden"
+        return f"α {lr:g}, {self.label(column)}{hidden}"
 
     def done(self, lr: float, hidden: int) -> bool:
         """Whether every seed of the cell has trained (a sweep still running has cells to come)."""
@@ -106,24 +134,30 @@ def slimmed(result: Result, points: int = CURVE_KEEP) -> tuple[Result, np.ndarra
 
 @dataclass(frozen=True)
 class Group:
-    """Networks trained together: one hidden size, some (learning rate, seed) pairs."""
+    """Networks trained together: one hidden size and batch size, some (learning rate, seed) pairs."""
 
     hidden: int
     pairs: tuple  # ((lr, seed), ...)
+    batch: int = 0  # points per step as the settings say it: 0 = the full batch
+
+    def points(self, m: int) -> int:
+        """Training points in one step on m points (a batch above m is all of them, as in the playground)."""
+        return min(self.batch, m) if self.batch else m
 
     def floats(self, m: int) -> int:
         """The size of its hidden layer's arrays: k x (hidden + 1) x m."""
         return len(self.pairs) * (self.hidden + 1) * m
 
 
-def plan_stacks(learning_rates, hidden_sizes, seeds, m: int) -> list[Group]:
-    """The stacks a sweep trains, in the hidden sizes' order: one per hidden size, cut into parts of at most
-    MAX_STACK_FLOATS so that one step stays short (the stop flag is checked between steps) and memory bounded."""
+def plan_stacks(learning_rates, hidden_sizes, seeds, m: int, batch_sizes=(0,)) -> list[Group]:
+    """The stacks a sweep trains, in the order of hidden sizes then batch sizes (0 = full): one per pair, cut
+    into parts of at most MAX_STACK_FLOATS so that one step stays short (the stop flag is checked between
+    steps) and memory bounded."""
     stacks = []
-    for hidden in hidden_sizes:
+    for hidden, batch in itertools.product(hidden_sizes, batch_sizes):
         pairs = list(itertools.product(learning_rates, seeds))
         per = max(1, MAX_STACK_FLOATS // ((hidden + 1) * m))
-        stacks += [Group(hidden, tuple(pairs[i : i + per])) for i in range(0, len(pairs), per)]
+        stacks += [Group(hidden, tuple(pairs[i : i + per]), batch) for i in range(0, len(pairs), per)]
     return stacks
 
 
@@ -136,7 +170,8 @@ class Speed:
     per_float: float
 
     def step(self, stack: Group, m: int) -> float:
-        return self.overhead + self.per_float * stack.floats(m)
+        """Seconds of one step of `stack` on m training points (its mini-batch's points if it has one)."""
+        return self.overhead + self.per_float * stack.floats(stack.points(m))
 
 
 _speeds: dict[str, Speed] = {}
@@ -179,17 +214,23 @@ MAX_SECONDS = 120.0  # a longer one is refused: it would hold one of the 2 cores
 
 
 def what_to_reduce(learning_rates, hidden_sizes, seeds, m: int, iterations: int, speed: Speed, limit: float,
-                   iteration_choices=()) -> str:  # fmt: skip
+                   iteration_choices=(), batch_sizes=(0,), across_batches: bool = False) -> str:  # fmt: skip
     """A sentence naming what would bring the sweep within `limit` seconds: fewer iterations if some
-    allowed number fits, and the hidden sizes, seeds or rates that cost the most."""
-    stacks = plan_stacks(learning_rates, hidden_sizes, seeds, m)
+    allowed number fits, and the hidden sizes (or batch sizes, when they are the columns), seeds or rates
+    that cost the most."""
+    stacks = plan_stacks(learning_rates, hidden_sizes, seeds, m, batch_sizes)
     per_iteration = estimate_seconds(stacks, m, 1, speed)
     fits = [n for n in iteration_choices if n * per_iteration <= limit]
     parts = []
     if fits:
         parts.append(f"{max(fits):,} iterations (not {iterations:,})")
-    biggest = sorted(hidden_sizes)[-2:] if len(hidden_sizes) > 1 else []
-    if biggest:
+    if across_batches:
+        biggest = sorted(batch_sizes, key=lambda b: min(b, m) if b else m)[-2:] if len(batch_sizes) > 1 else []
+        if biggest:
+            named = ["the full batch" if b == 0 else f"batches of {b}" for b in biggest]
+            parts.append(f"leave out {' and '.join(named)}")
+    elif len(hidden_sizes) > 1:
+        biggest = sorted(hidden_sizes)[-2:]
         parts.append(f"leave out {' and '.join(map(str, biggest))} hidden units")
     if len(seeds) > 1:
         parts.append(f"1 seed (not {len(seeds)})")
@@ -230,6 +271,7 @@ def run_sweep(
     l2=0.0,
     l1=0.0,
     batch_size: int | None = None,
+    batch_sizes=None,
     features=DEFAULT_FEATURES,
     progress: Callable[[float], None] | None = None,
     threads: int = 1,
@@ -245,14 +287,22 @@ def run_sweep(
     (train_many): faster for one user, but the app keeps 1 so that a room of users shares the cores fairly;
     the callbacks are then called from the thread that reaches the check. activation, init, l1, l2,
     batch_size and features are the playground's (train_many's meaning), so a cell is its run. Results keep
-    cost curves of at most CURVE_KEEP points (Sweep.curve gives their iterations)."""
+    cost curves of at most CURVE_KEEP points (Sweep.curve gives their iterations).
+
+    `batch_sizes` (as the settings hold them: 0 = the full batch, one above m is m) makes the batch sizes the
+    columns in place of the hidden sizes: hidden_sizes must then hold the one size they all train at, and
+    batch_size is not used. Partial results then come after each batch size."""
     X, Y, X_test, Y_test = data
     m = X.shape[1]
-    stacks = plan_stacks(learning_rates, hidden_sizes, seeds, m)
+    if batch_sizes is not None and len(hidden_sizes) != 1:
+        raise ValueError(f"a sweep over batch sizes trains one hidden size, not {len(hidden_sizes)}")
+    columns = list(batch_sizes) if batch_sizes is not None else [batch_size or 0]
+    stacks = plan_stacks(learning_rates, hidden_sizes, seeds, m, columns)
     speed = speed or Speed(1.0, 0.0)  # without a measured speed, progress counts steps of stacks
-    weights = [iterations * speed.step(stack, batch_size or m) for stack in stacks]
+    weights = [iterations * speed.step(stack, m) for stack in stacks]
     total = sum(weights)
     sweep = Sweep(list(learning_rates), list(hidden_sizes), list(seeds), iterations, {})
+    sweep.batch_sizes = columns if batch_sizes is not None else None
     done = 0.0  # the estimated work of the stacks finished
     state = {"steps": 0, "checked": clock()}
 
@@ -274,16 +324,19 @@ def run_sweep(
                 check(start + share * state["steps"])
 
         configs = [Config(lr, stack.hidden, seed, init, l2) for lr, seed in stack.pairs]
-        options = dict(activation=activation, l1=l1, batch_size=batch_size, features=features, threads=threads)
+        batch = stack.points(m) if stack.batch else None  # the engine's batch_size
+        options = dict(activation=activation, l1=l1, batch_size=batch, features=features, threads=threads)
         trained = train_many(X, Y, configs, iterations, X_test=X_test, Y_test=Y_test, on_step=on_step, **options)
+        column = stack.hidden if sweep.batch_sizes is None else stack.batch
         for config, result in zip(configs, trained, strict=True):
-            key = (config.learning_rate, stack.hidden, config.random_state)
+            key = (config.learning_rate, column, config.random_state)
             sweep.results[key], index = slimmed(result)
             if index is not None:
                 sweep.kept[key] = index
         done += weight
-        last_of_its_size = n + 1 == len(stacks) or stacks[n + 1].hidden != stack.hidden
-        if last_of_its_size:
+        next_stack = stacks[n + 1] if n + 1 < len(stacks) else None
+        last_of_its_column = next_stack is None or (next_stack.hidden, next_stack.batch) != (stack.hidden, stack.batch)
+        if last_of_its_column:
             if partial is not None:
                 partial(sweep)
             check(done / total)
@@ -293,6 +346,7 @@ def run_sweep(
 # --- the heat map ---------------------------------------------------------------------------------
 
 METRIC_SCALE = "Viridis"
+CLICK_HINT = "click to open in the playground"
 MARGIN = dict(l=78, r=104, t=8, b=52)  # fixed, so the plot area and its square cells are known in pixels
 
 
@@ -323,28 +377,29 @@ def heatmap_figure(sweep: Sweep, metric: str, current: tuple[float, int] | None)
     axis's scale as well). The axes are categorical: x the hidden size as a string, y the learning rate.
     """
     _, lower_better = METRICS[metric]
-    cols, rows = len(sweep.hidden_sizes), len(sweep.learning_rates)
+    cols, rows = len(sweep.columns), len(sweep.learning_rates)
     cell = cell_size(cols, rows)
-    xs, ys, values, texts, pending = [], [], [], [], []
-    for lr, hidden in itertools.product(sweep.learning_rates, sweep.hidden_sizes):
-        if not sweep.done(lr, hidden):  # a sweep still training: its cell comes later
-            pending.append((str(hidden), f"{lr:g}"))
+    xs, ys, values, texts, pending, customdata = [], [], [], [], [], []
+    for lr, column in itertools.product(sweep.learning_rates, sweep.columns):
+        if not sweep.done(lr, column):  # a sweep still training: its cell comes later
+            pending.append((sweep.tick(column), f"{lr:g}"))
             continue
-        value = sweep.value(metric, lr, hidden)
-        xs.append(str(hidden))
+        value = sweep.value(metric, lr, column)
+        xs.append(sweep.tick(column))
         ys.append(f"{lr:g}")
+        customdata.append([float(lr), int(column)])
         values.append(value)
         texts.append("diverged" if np.isnan(value) else (f"{value:.0%}" if "accuracy" in metric else f"{value:.3f}"))
     ok = [not np.isnan(v) for v in values]
     finite = [v for v, good in zip(values, ok, strict=True) if good]
     pick = lambda items, keep: [item for item, good in zip(items, ok, strict=True) if good == keep]  # noqa: E731
-    customdata = [[float(y), int(x)] for x, y in zip(xs, ys, strict=True)]
     cmin, cmax = (min(finite), max(finite)) if finite else (0, 1)
     span = (cmax - cmin) or 1.0
     where = [(v - cmin) / span for v in finite]
     fills = sample_colorscale(METRIC_SCALE, [1 - w if lower_better else w for w in where]) if finite else []
     font = 13 if cell >= 52 else 11
-    hover = f"learning rate %{{y}}, %{{x}} hidden<br>{metric}: %{{text}}<extra>click to open in the playground</extra>"
+    where_x = "%{x} hidden" if sweep.batch_sizes is None else "batch size %{x}"
+    hover = f"learning rate %{{y}}, {where_x}<br>{metric}: %{{text}}<extra>{CLICK_HINT}</extra>"
     fig = go.Figure(
         go.Scatter(
             x=pick(xs, True),
@@ -385,7 +440,7 @@ def heatmap_figure(sweep: Sweep, metric: str, current: tuple[float, int] | None)
                 textfont=dict(size=font - 1 if cell >= 52 else 9, color="#3c4043"),
                 customdata=pick(customdata, False),
                 marker=dict(symbol="square", size=cell - 3, color="#dadce0", line=dict(width=0)),
-                hovertemplate="learning rate %{y}, %{x} hidden: diverged<extra>click to open in the playground</extra>",
+                hovertemplate=f"learning rate %{{y}}, {where_x}: diverged<extra>{CLICK_HINT}</extra>",
             )
         )
     if pending:
@@ -397,13 +452,13 @@ def heatmap_figure(sweep: Sweep, metric: str, current: tuple[float, int] | None)
                 text=["…"] * len(pending),
                 textfont=dict(size=font, color="#5f6368"),
                 marker=dict(symbol="square", size=cell - 3, color="#f1f3f4", line=dict(width=0)),
-                hovertemplate="learning rate %{y}, %{x} hidden: training…<extra></extra>",
+                hovertemplate=f"learning rate %{{y}}, {where_x}: training…<extra></extra>",
             )
         )
-    if current is not None and f"{current[0]:g}" in ys and str(current[1]) in xs:
+    if current is not None and f"{current[0]:g}" in ys and sweep.tick(current[1]) in xs:
         fig.add_trace(
             go.Scatter(
-                x=[str(current[1])],
+                x=[sweep.tick(current[1])],
                 y=[f"{current[0]:g}"],
                 mode="markers",
                 hoverinfo="skip",
@@ -420,8 +475,8 @@ def heatmap_figure(sweep: Sweep, metric: str, current: tuple[float, int] | None)
         plot_bgcolor="rgba(0,0,0,0)",
         xaxis=dict(
             axis,
-            title=dict(text="hidden units", font=dict(size=14)),
-            categoryarray=[str(h) for h in sweep.hidden_sizes],
+            title=dict(text=sweep.axis, font=dict(size=14)),
+            categoryarray=[sweep.tick(c) for c in sweep.columns],
             range=[-0.5, cols - 0.5],
             tickfont=dict(size=13),
             constrain="domain",
@@ -448,7 +503,7 @@ GAP = 0.08  # between panels, as a fraction of a panel's width
 
 
 def panel_origin(i: int, j: int, axes) -> tuple[float, float]:
-    """Where panel (row i = learning rate index from the bottom, column j = hidden size index) starts, in the
+    """Where panel (row i = learning rate index from the bottom, column j = the heat map's column) starts, in the
     figure's one pair of axes: the panels are copies of the data plane laid side by side with gaps."""
     (x0, x1), (y0, y1) = axes
     gap = GAP * (x1 - x0)
@@ -483,18 +538,18 @@ def subsample(m: int, k: int = POINTS_PER_PANEL) -> np.ndarray:
 def boundaries_figure(
     sweep: Sweep, data, activation: str, axes, seed: int, height: int | None = None, features=DEFAULT_FEATURES
 ) -> go.Figure:
-    """Small multiples: the decision boundary of every (learning rate, hidden size), one seed, laid out as
-    the heat map is (hidden sizes across, learning rates up). One pair of axes for all the panels (25
+    """Small multiples: the decision boundary of every cell (learning rate, hidden or batch size), one seed,
+    laid out as the heat map is (its columns across, learning rates up). One pair of axes for all the panels (25
     subplots cost the browser ~1 s to lay out): a heatmap per configuration, uint8 probabilities, placed
     with x0/dx; two scatter traces for a subsample of the training points in every panel, one per class."""
-    rows, cols = len(sweep.learning_rates), len(sweep.hidden_sizes)
+    rows, cols = len(sweep.learning_rates), len(sweep.columns)
     (x0, x1), (y0, y1) = axes
     xs, ys, dx, dy = panel_grid(axes)
     fig = go.Figure()
-    for (i, lr), (j, hidden) in itertools.product(enumerate(sweep.learning_rates), enumerate(sweep.hidden_sizes)):
-        result: Result = sweep.results[(lr, hidden, seed)]
+    for (i, lr), (j, column) in itertools.product(enumerate(sweep.learning_rates), enumerate(sweep.columns)):
+        result: Result = sweep.results[(lr, column, seed)]
         ox, oy = panel_origin(i, j, axes)
-        label = f"α {lr:g}, {hidden} hidden" + (" (diverged)" if result.diverged is not None else "")
+        label = sweep.config(lr, column) + (" (diverged)" if result.diverged is not None else "")
         fig.add_trace(
             go.Heatmap(
                 z=panel_probabilities(result.params, activation, axes, features=features),
@@ -529,9 +584,9 @@ def boundaries_figure(
         )
     right, top = panel_origin(rows - 1, cols - 1, axes)
     annotations = [
-        dict(x=panel_origin(0, j, axes)[0] + (x0 + x1) / 2, y=top + y1, text=f"{h} hidden", yanchor="bottom",
+        dict(x=panel_origin(0, j, axes)[0] + (x0 + x1) / 2, y=top + y1, text=sweep.label(c), yanchor="bottom",
              showarrow=False, font=dict(size=13))
-        for j, h in enumerate(sweep.hidden_sizes)
+        for j, c in enumerate(sweep.columns)
     ] + [
         dict(x=x0, y=panel_origin(i, 0, axes)[1] + (y0 + y1) / 2, text=f"α {lr:g}", xanchor="right", xshift=-4,
              showarrow=False, font=dict(size=13))
@@ -568,9 +623,10 @@ def rate_colours(learning_rates) -> dict:
 
 
 def curves_figure(sweep: Sweep, seed: int, height: int | None = None) -> go.Figure:
-    """Cost curves as small multiples, one panel per hidden size, a colour per learning rate with one
-    legend entry per rate; hovering a curve names its configuration. Curves are thinned to CURVE_POINTS."""
-    n = len(sweep.hidden_sizes)
+    """Cost curves as small multiples, one panel per column of the heat map (hidden or batch size), a colour
+    per learning rate with one legend entry per rate; hovering a curve names its configuration. Curves are
+    thinned to CURVE_POINTS."""
+    n = len(sweep.columns)
     cols = min(n, 6)
     rows = -(-n // cols)
     fig = make_subplots(
@@ -580,15 +636,15 @@ def curves_figure(sweep: Sweep, seed: int, height: int | None = None) -> go.Figu
         shared_xaxes="all",
         horizontal_spacing=0.03,
         vertical_spacing=0.12 if rows > 1 else 0.0,
-        subplot_titles=[f"{h} hidden" for h in sweep.hidden_sizes],
+        subplot_titles=[sweep.label(c) for c in sweep.columns],
     )
     colours = rate_colours(sweep.learning_rates)
-    for (j, hidden), lr in itertools.product(enumerate(sweep.hidden_sizes), sweep.learning_rates):
-        result = sweep.results[(lr, hidden, seed)]
-        iterations, costs = sweep.curve(lr, hidden, seed)
+    for (j, column), lr in itertools.product(enumerate(sweep.columns), sweep.learning_rates):
+        result = sweep.results[(lr, column, seed)]
+        iterations, costs = sweep.curve(lr, column, seed)
         shown = keep_points(len(costs), CURVE_POINTS)
         x, y = iterations[shown], costs[shown].astype(np.float32)
-        config = f"α {lr:g}, {hidden} hidden"
+        config = sweep.config(lr, column)
         end = "diverged" if result.diverged is not None else f"final cost {result.costs[-1]:.4f}"
         fig.add_trace(
             go.Scatter(
@@ -604,6 +660,9 @@ def curves_figure(sweep: Sweep, seed: int, height: int | None = None) -> go.Figu
             j // cols + 1,
             j % cols + 1,
         )
+    legend_title = (
+        "learning rate" if sweep.batch_sizes is None else f"learning rate<br>({sweep.hidden_sizes[0]} hidden)"
+    )
     # Spikes and divergences are cut at 1.15 x the highest starting cost, so every curve's shape reads;
     # hovering shows the true values (and says "diverged").
     top = 1.15 * max(float(r.costs[0]) for r in sweep.results.values() if len(r.costs))
@@ -615,7 +674,7 @@ def curves_figure(sweep: Sweep, seed: int, height: int | None = None) -> go.Figu
     fig.update_layout(
         height=height or 40 + 270 * rows,
         margin=dict(l=10, r=10, t=30, b=10),
-        legend=dict(title=dict(text="learning rate"), font=dict(size=13), x=1.01, y=1, yanchor="top"),
+        legend=dict(title=dict(text=legend_title), font=dict(size=13), x=1.01, y=1, yanchor="top"),
         hovermode="closest",
     )
     return fig

@@ -1,4 +1,5 @@
-"""Sweep: train learning rates x hidden sizes at once and see which work; click a cell to open it.
+"""Sweep: train learning rates x hidden sizes (or x batch sizes at the playground's hidden size) at once and see
+which work; click a cell to open it.
 
 A sweep has a budget and an owner: its training time is estimated from the engine's measured speed before
 it starts (refused above MAX_SECONDS, asked for above CONFIRM_SECONDS); one runs per session at a time; and
@@ -17,9 +18,10 @@ import streamlit as st
 
 from appkit import session
 from appkit.build import batch_size, build_data
-from appkit.settings import BY_NAME, Settings, describe_change
+from appkit.settings import BY_NAME, Settings, batch_sizes, describe_change
 from appkit.sweep import (
     CONFIRM_SECONDS,
+    DEFAULT_BATCHES,
     DEFAULT_HIDDEN,
     DEFAULT_ITERATIONS,
     DEFAULT_RATES,
@@ -40,28 +42,38 @@ from appkit.sweep import (
 )
 from twolayer.figures import plot_range
 
+AXES = {"Hidden units": "hidden_size", "Batch size": "batch_size"}  # the form's choice -> the setting across
 
-def open_in_playground(s: session.Session, settings: Settings, lr: float, hidden: int, iterations: int) -> None:
-    """The cell's configuration in the Playground, trained at once; the note says what changed."""
-    cell = replace(settings, learning_rate=lr, hidden_size=hidden, init_seed=0, iterations=iterations)
+
+def open_in_playground(
+    s: session.Session, settings: Settings, lr: float, column: int, iterations: int, across: str = "hidden_size"
+) -> None:
+    """The cell's configuration in the Playground, trained at once; the note says what changed. `column` is the
+    value of the setting `across` (hidden_size, or batch_size with 0 the full batch)."""
+    cell = replace(settings, learning_rate=lr, init_seed=0, iterations=iterations, **{across: column})
     change = describe_change(s.settings, cell)
     s.open(cell, note=f"From the sweep: {change or 'the same settings'}.")
     st.switch_page("pages/playground.py")
 
 
+def across(sweep: Sweep) -> str:
+    """The setting a sweep's columns are: hidden_size or batch_size."""
+    return "hidden_size" if sweep.batch_sizes is None else "batch_size"
+
+
 def clicked_cell(points, sweep) -> tuple[float, int] | None:
-    """The (learning rate, hidden size) of the heat-map cell a click selected, or None when the selection names
-    no cell of `sweep`: a client can send any selection for the chart's key, such as customdata [0.3, "x"]."""
+    """The (learning rate, hidden or batch size) of the heat-map cell a click selected, or None when the selection
+    names no cell of `sweep`: a client can send any selection for the chart's key, such as customdata [0.3, "x"]."""
     point = points[0] if isinstance(points, list) and points else None
     data = point.get("customdata") if isinstance(point, dict) else None
     if not isinstance(data, list) or len(data) != 2:
         return None
     try:
-        lr, hidden = BY_NAME["learning_rate"].check(data[0]), BY_NAME["hidden_size"].check(data[1])
+        lr, column = BY_NAME["learning_rate"].check(data[0]), BY_NAME[across(sweep)].check(data[1])
     except ValueError:
         return None
     rates = [r for r in sweep.learning_rates if math.isclose(r, lr, rel_tol=1e-9)]
-    return (rates[0], hidden) if rates and hidden in sweep.hidden_sizes else None
+    return (rates[0], column) if rates and column in sweep.columns else None
 
 
 def duration(seconds: float) -> str:
@@ -74,38 +86,53 @@ def cancelled(had_results: bool) -> None:
     st.toast(f"Sweep cancelled{kept}", icon=":material/cancel:")
 
 
-def train(s: session.Session, settings: Settings, rates, hidden, iterations: int, seeds: int, long_ok: bool) -> None:
+def train(
+    s: session.Session, settings: Settings, rates, hidden, iterations: int, seeds: int, long_ok: bool, batches=None
+) -> None:
     """Checks the request and its budget, then trains with progress, a Cancel button and the heat map filling
-    in as each hidden size finishes; the result goes to the session. Says why when it does not train."""
-    if not rates or not hidden:
-        st.error("Pick at least one learning rate and one hidden size.")
+    in as each column finishes; the result goes to the session. Says why when it does not train. `batches`
+    (0 = full) makes the batch sizes the columns, at the playground's hidden size (`hidden` is then unused)."""
+    if not rates or not (hidden if batches is None else batches):
+        st.error(f"Pick at least one learning rate and one {'hidden size' if batches is None else 'batch size'}.")
         return
     try:
         data = build_data(settings, s.upload)
     except ValueError as error:
         st.error(f"The playground's data cannot be used for a sweep: {error}.")
         return
-    rates, hidden, seeds = sorted(rates), sorted(hidden), list(range(int(seeds)))
     m = data[0].shape[1]
+    if batches is not None:
+        too_big = [b for b in batches if b > m]
+        if too_big:
+            st.error(
+                f"Batches of {', '.join(map(str, sorted(too_big)))} are more than the {m:,} training points: "
+                "leave them out (full is every point)."
+            )
+            return
+        batches = sorted(batches, key=lambda b: b or m + 1)  # full last: it has the most points
+        hidden = [settings.hidden_size]
+    rates, hidden, seeds = sorted(rates), sorted(hidden), list(range(int(seeds)))
     batch = batch_size(settings.batch_size, m)  # None: the full batch
+    columns = [settings.batch_size] if batches is None else batches
     speed = measured_speed(settings.activation)
-    seconds = estimate_seconds(plan_stacks(rates, hidden, seeds, m), batch or m, iterations, speed)
+    seconds = estimate_seconds(plan_stacks(rates, hidden, seeds, m, columns), m, iterations, speed)
     choices = BY_NAME["iterations"].choices
+    budget = dict(iteration_choices=choices, batch_sizes=columns, across_batches=batches is not None)
     if seconds > MAX_SECONDS:
-        advice = what_to_reduce(rates, hidden, seeds, m, iterations, speed, MAX_SECONDS, choices)
+        advice = what_to_reduce(rates, hidden, seeds, m, iterations, speed, MAX_SECONDS, **budget)
         st.error(
             f"This sweep needs about {duration(seconds)} of computing, more than the {duration(MAX_SECONDS)} a "
             f"sweep may take on this shared server. To fit, try {advice}."
         )
         return
     if seconds > CONFIRM_SECONDS and not long_ok:
-        advice = what_to_reduce(rates, hidden, seeds, m, iterations, speed, CONFIRM_SECONDS, choices)
+        advice = what_to_reduce(rates, hidden, seeds, m, iterations, speed, CONFIRM_SECONDS, **budget)
         st.warning(
             f"This sweep needs about {duration(seconds)} of computing (longer while the server is busy). Tick "
             f"*Allow a long sweep* and press Run sweep again, or for a quick one try {advice}."
         )
         return
-    n = len(rates) * len(hidden) * len(seeds)
+    n = len(rates) * len(hidden) * len(columns) * len(seeds)
     try:
         with one_at_a_time(s):
             live = st.empty()  # the progress bar and Cancel, gone once the sweep is done
@@ -115,7 +142,7 @@ def train(s: session.Session, settings: Settings, rates, hidden, iterations: int
             slot = st.empty()
             start = time.perf_counter()
             metric = next(iter(METRICS)) if data[2] is not None else "train cost"
-            current = (settings.learning_rate, settings.hidden_size)
+            current = (settings.learning_rate, settings.hidden_size if batches is None else settings.batch_size)
             drawn = []
 
             def report(fraction: float) -> None:
@@ -141,6 +168,7 @@ def train(s: session.Session, settings: Settings, rates, hidden, iterations: int
                 l2=settings.l2,
                 l1=settings.l1,
                 batch_size=batch,
+                batch_sizes=batches,
                 features=settings.features,
                 progress=report,
                 partial=partial,
@@ -159,7 +187,7 @@ def main() -> None:
     settings = s.settings
     for warning in s.warnings:
         st.warning(warning, icon=":material/link:")
-    st.markdown("#### Sweep learning rates and hidden sizes")
+    st.markdown("#### Sweep learning rates and hidden sizes or batch sizes")
     st.caption(
         f"On the playground's data ({s.describe_data()}, test share {settings.test_share:g}) and network "
         f"({settings.activation}, {settings.init} initialisation, L2 {settings.l2:g}, L1 {settings.l1:g}, "
@@ -172,7 +200,16 @@ def main() -> None:
         rates = left.multiselect(
             "Learning rates", BY_NAME["learning_rate"].choices, default=DEFAULT_RATES, format_func=lambda v: f"{v:g}"
         )
+        axis = middle.radio("Across", list(AXES), horizontal=True, key="sweep_axis")
         hidden = middle.multiselect("Hidden units", HIDDEN_CHOICES, default=DEFAULT_HIDDEN)
+        offered = batch_sizes(settings.samples)
+        batches = middle.multiselect(
+            "Batch sizes",
+            offered,
+            default=[b for b in DEFAULT_BATCHES if b in offered],
+            format_func=lambda b: "full" if b == 0 else str(b),
+            help=f"Swept when Across is Batch size, at the playground's {settings.hidden_size} hidden units.",
+        )
         iterations = right.select_slider(
             "Iterations", BY_NAME["iterations"].choices, value=DEFAULT_ITERATIONS, format_func="{:,}".format
         )
@@ -184,7 +221,7 @@ def main() -> None:
         )
         submitted = st.form_submit_button("Run sweep", type="primary")
     if submitted:
-        train(s, settings, rates, hidden, iterations, seeds, long_ok)
+        train(s, settings, rates, hidden, iterations, seeds, long_ok, batches if AXES[axis] == "batch_size" else None)
     if s.sweep is None:
         st.info("Choose the values and press Run sweep.")
         preview = Sweep(DEFAULT_RATES, DEFAULT_HIDDEN, [0], DEFAULT_ITERATIONS, {})
@@ -204,7 +241,7 @@ def main() -> None:
     has_test = data[2] is not None
     names = [m for m in METRICS if has_test or not m.startswith("test")]
     metric = st.radio("Show", names, horizontal=True, key="sweep_metric")
-    current = (used.learning_rate, used.hidden_size)
+    current = (used.learning_rate, getattr(used, across(sweep)))
     event = st.plotly_chart(
         heatmap_figure(sweep, metric, current),
         key="sweep_heatmap",
@@ -223,16 +260,17 @@ def main() -> None:
         if cell is None:
             st.warning("Ignored a selection that names no cell of this sweep.", icon=":material/warning:")
         else:
-            open_in_playground(s, used, *cell, sweep.iterations)
+            open_in_playground(s, used, *cell, sweep.iterations, across(sweep))
     X_all = data[0].T if data[2] is None else np.vstack([data[0].T, data[2].T])
     seed_note = " (seed 0)" if len(sweep.seeds) > 1 else ""
-    st.markdown(f"###### Decision boundaries{seed_note}: hidden units across, learning rates up, as in the grid")
+    st.markdown(f"###### Decision boundaries{seed_note}: {sweep.axis} across, learning rates up, as in the grid")
     st.plotly_chart(
         boundaries_figure(sweep, data, used.activation, plot_range(X_all), seed=0, features=used.features),
         key="sweep_boundaries",
         config={"displayModeBar": False, "scrollZoom": False},
     )
-    st.markdown(f"###### Training cost{seed_note}: one panel per hidden size, a colour per learning rate")
+    size = "hidden size" if sweep.batch_sizes is None else "batch size"
+    st.markdown(f"###### Training cost{seed_note}: one panel per {size}, a colour per learning rate")
     st.plotly_chart(curves_figure(sweep, seed=0), key="sweep_curves", config={"displaylogo": False})
 
 

@@ -227,6 +227,57 @@ def test_a_diverging_cell_is_grey_and_opens_a_run_that_diverges():
     assert "diverged" in texts(at.error)[0] and status(at).startswith("Stopped at iteration")
 
 
+def run_batch_sweep(at, rates, batches, iterations: int = 200):
+    by_label(at.radio, "Across").set_value("Batch size")
+    by_label(at.multiselect, "Batch sizes").set_value(batches)
+    by_label(at.multiselect, "Learning rates").set_value(rates)
+    by_label(at.select_slider, "Iterations").set_value(iterations)
+    return click(at, label="Run sweep")
+
+
+def test_the_sweep_is_across_hidden_units_unless_batch_size_is_chosen():
+    at = open_app(page=SWEEP)
+    assert by_label(at.radio, "Across").value == "Hidden units"
+    batches = by_label(at.multiselect, "Batch sizes")
+    assert batches.options == ["full", "1", "2", "4", "8", "16", "32", "64", "128", "256"]  # 500 samples
+    at = run_sweep(at, [0.3], [2, 5], 100)  # the batch sizes chosen are not used
+    sweep = session_of(at).sweep[0]
+    assert sweep.batch_sizes is None and sweep.columns == [2, 5] and set(sweep.results) == {(0.3, 2, 0), (0.3, 5, 0)}
+    assert plotly_charts(at)["sweep_heatmap"]["layout"]["xaxis"]["title"]["text"] == "hidden units"
+
+
+def test_a_batch_size_sweep_shows_batch_columns_and_a_cell_opens_its_batch_size():
+    at = run_batch_sweep(open_app({"speed": "50", "hidden": "3"}, page=SWEEP), [1.0, 0.3], [0, 16, 4], 200)
+    sweep, data, used, _ = session_of(at).sweep
+    assert (sweep.learning_rates, sweep.hidden_sizes, sweep.columns) == ([0.3, 1.0], [3], [4, 16, 0])  # full last
+    heatmap = plotly_charts(at)["sweep_heatmap"]["layout"]["xaxis"]
+    assert heatmap["title"]["text"] == "batch size" and heatmap["categoryarray"] == ["4", "16", "full"]
+    assert set(heatmap_cells(at)) == {(lr, b) for lr in (0.3, 1.0) for b in (4, 16, 0)}
+    assert any("batch size across" in t for t in texts(at.markdown))
+    assert any("one panel per batch size" in t for t in texts(at.markdown))
+    click_cell(at, 1.0, 16)
+    cell = Settings(learning_rate=1.0, hidden_size=3, batch_size=16, iterations=200, speed=50)
+    run = run_of(at)
+    assert session_of(at).settings == run.settings == cell
+    note = texts(at.info)[0]
+    assert note.startswith("From the sweep: ") and "batch full → 16" in note and "hidden" not in note
+    assert sidebar_widget(at, "Batch size").value == 16
+    tick_until(at, DONE)
+    np.testing.assert_array_equal(run.trainer.history["cost"], sweep.results[(1.0, 16, 0)].costs)  # the same run
+
+
+def test_a_batch_size_sweep_refuses_batches_above_the_training_points():
+    at = run_batch_sweep(open_app({"n": "100", "test": "0.5"}, page=SWEEP), [0.3], [0, 32, 64], 100)
+    assert texts(at.error) == [
+        "Batches of 64 are more than the 50 training points: leave them out (full is every point)."
+    ]
+    assert session_of(at).sweep is None
+    at = run_batch_sweep(at, [0.3], [], 100)
+    assert texts(at.error) == ["Pick at least one learning rate and one batch size."]
+    at = run_batch_sweep(at, [0.3], [0, 32], 100)
+    assert not at.error and session_of(at).sweep[0].columns == [32, 0]
+
+
 # --- Compare runs -------------------------------------------------------------------------------
 
 

@@ -590,6 +590,83 @@ def test_curves_has_a_line_per_configuration(sweep):
     np.testing.assert_allclose(fine_curve.y, costs[np.asarray(fine_curve.x)], rtol=1e-6)
 
 
+# --- batch sizes as the columns -----------------------------------------------------------------
+
+BATCHES = [4, 32, 0, 256]  # as the settings hold them: 0 = full; 256 is more than the 150 training points
+
+
+@pytest.fixture(scope="module")
+def batch_sweep(data) -> Sweep:
+    return run_sweep(data, [0.3, 1.0], [3], [0, 1], 120, batch_sizes=BATCHES)
+
+
+def test_a_batch_sweep_is_the_playgrounds_run_of_every_cell(batch_sweep, data):
+    """Each cell is build_trainer's run with that batch size (256 on 150 points trains on all 150, as there)."""
+    assert batch_sweep.columns == BATCHES and batch_sweep.hidden_sizes == [3] and batch_sweep.axis == "batch size"
+    assert set(batch_sweep.results) == set(itertools.product([0.3, 1.0], BATCHES, [0, 1]))
+    for lr, batch, seed in batch_sweep.results:
+        settings = replace(SETTINGS, learning_rate=lr, hidden_size=3, batch_size=batch, init_seed=seed)
+        trainer = build_trainer(settings, data)
+        trainer.train(120)
+        result = batch_sweep.results[(lr, batch, seed)]
+        np.testing.assert_array_equal(result.costs, trainer.history["cost"], err_msg=f"{lr} {batch} {seed}")
+        np.testing.assert_array_equal(result.params["W1"], trainer.params["W1"])
+    # The columns differ: mini-batches are not the full batch (a sweep that ignored them would match here).
+    assert not np.array_equal(batch_sweep.results[(0.3, 4, 0)].costs, batch_sweep.results[(0.3, 0, 0)].costs)
+
+
+def test_a_batch_sweep_trains_one_hidden_size():
+    with pytest.raises(ValueError, match="one hidden size, not 2"):
+        run_sweep(build_data(SETTINGS), [0.3], [2, 3], [0], 10, batch_sizes=[0, 4])
+
+
+def test_partial_results_come_after_each_batch_size(data):
+    seen = []
+    run_sweep(data, [0.3], [3], [0], 20, batch_sizes=[8, 0], partial=lambda s: seen.append(sorted(s.results)))
+    assert seen == [[(0.3, 8, 0)], [(0.3, 0, 0), (0.3, 8, 0)]]
+
+
+def test_the_estimate_counts_each_batch_columns_points():
+    """With a speed of 1 s per float, a step of k networks of h hidden units on b points costs k (h + 1) b."""
+    speed, m = Speed(0.0, 1.0), 150
+    stacks = plan_stacks([0.1, 0.3], [5], [0, 1, 2], m, [4, 0, 256])
+    assert [(s.hidden, s.batch) for s in stacks] == [(5, 4), (5, 0), (5, 256)]
+    assert estimate_seconds(stacks, m, 10, speed) == 10 * 6 * 6 * (4 + 150 + 150)
+
+
+def test_what_to_reduce_names_the_costliest_batches():
+    speed = Speed(1e-4, 2e-8)
+    advice = what_to_reduce([0.1, 0.3], [5], [0], 4000, 50_000, speed, 1.0, (), [0, 8, 1024], across_batches=True)
+    assert "leave out batches of 1024 and the full batch" in advice and "hidden units" not in advice
+
+
+def test_heatmap_of_a_batch_sweep(batch_sweep):
+    fig = heatmap_figure(batch_sweep, "train cost", (1.0, 0))
+    assert fig.layout.xaxis.title.text == "batch size"
+    assert list(fig.layout.xaxis.categoryarray) == ["4", "32", "full", "256"]
+    cells = {tuple(c): x for t in fig.data if t.customdata is not None for c, x in zip(t.customdata, t.x, strict=True)}
+    assert cells == {(lr, b): ("full" if b == 0 else str(b)) for lr in (0.3, 1.0) for b in BATCHES}
+    assert "batch size %{x}" in fig.data[0].hovertemplate and "hidden" not in fig.data[0].hovertemplate
+    marked = fig.data[-1]
+    assert marked.name == "playground's setting" and (marked.x, marked.y) == (("full",), ("1",))
+
+
+def test_boundaries_and_curves_of_a_batch_sweep(batch_sweep, data):
+    boundaries = boundaries_figure(batch_sweep, data, "tanh", plot_range(data[0].T), seed=0)
+    columns = [a.text for a in boundaries.layout.annotations if not a.text.startswith("α")]
+    assert columns == ["batch 4", "batch 32", "full batch", "batch 256"]
+    assert {t.name for t in boundaries.data if t.type == "heatmap"} == {
+        f"α {lr:g}, {label}, 3 hidden" for lr in (0.3, 1.0) for label in columns
+    }
+    curves = curves_figure(batch_sweep, seed=0)
+    assert [a.text for a in curves.layout.annotations] == columns  # the panels' titles
+    assert curves.layout.legend.title.text == "learning rate<br>(3 hidden)"
+    assert sum(bool(t.showlegend) for t in curves.data) == 2 and {t.name for t in curves.data} == {"α 0.3", "α 1"}
+    full = next(t for t in curves.data if t.hovertemplate.startswith("α 1, full batch, 3 hidden"))
+    costs = batch_sweep.results[(1.0, 0, 0)].costs
+    np.testing.assert_allclose(full.y, costs[np.asarray(full.x)], rtol=1e-6)
+
+
 # --- explain ------------------------------------------------------------------------------------
 
 PARAMS = {
