@@ -200,8 +200,10 @@ def main() -> None:
         rates = left.multiselect(
             "Learning rates", BY_NAME["learning_rate"].choices, default=DEFAULT_RATES, format_func=lambda v: f"{v:g}"
         )
-        axis = middle.radio("Across", list(AXES), horizontal=True, key="sweep_axis")
-        hidden = middle.multiselect("Hidden units", HIDDEN_CHOICES, default=DEFAULT_HIDDEN)
+        axis = left.radio("Across", list(AXES), horizontal=True, key="sweep_axis", help="What the grid's columns are.")
+        hidden = middle.multiselect(
+            "Hidden units", HIDDEN_CHOICES, default=DEFAULT_HIDDEN, help="Swept when Across is Hidden units."
+        )
         offered = batch_sizes(settings.samples)
         batches = middle.multiselect(
             "Batch sizes",
@@ -237,7 +239,8 @@ def main() -> None:
         return
     sweep, data, used, seconds = s.sweep
     n = len(sweep.results)
-    st.caption(f"{n} networks × {sweep.iterations:,} iterations in {seconds:.1f} s.")
+    at_hidden = "" if sweep.batch_sizes is None else f" of {sweep.hidden_sizes[0]} hidden units"
+    st.caption(f"{n} networks{at_hidden} × {sweep.iterations:,} iterations in {seconds:.1f} s.")
     has_test = data[2] is not None
     names = [m for m in METRICS if has_test or not m.startswith("test")]
     metric = st.radio("Show", names, horizontal=True, key="sweep_metric")

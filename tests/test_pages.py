@@ -253,6 +253,9 @@ def test_a_batch_size_sweep_shows_batch_columns_and_a_cell_opens_its_batch_size(
     heatmap = plotly_charts(at)["sweep_heatmap"]["layout"]["xaxis"]
     assert heatmap["title"]["text"] == "batch size" and heatmap["categoryarray"] == ["4", "16", "full"]
     assert set(heatmap_cells(at)) == {(lr, b) for lr in (0.3, 1.0) for b in (4, 16, 0)}
+    assert any(
+        re.fullmatch(r"6 networks of 3 hidden units × 200 iterations in \d+\.\d s\.", c) for c in texts(at.caption)
+    )
     assert any("batch size across" in t for t in texts(at.markdown))
     assert any("one panel per batch size" in t for t in texts(at.markdown))
     click_cell(at, 1.0, 16)
