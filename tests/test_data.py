@@ -13,6 +13,7 @@ from twolayer.data import (
     DATASETS,
     MAX_ABS,
     MAX_CELL,
+    MAX_LINES,
     MAX_ROWS,
     MIN_ROWS,
     load_csv,
@@ -386,6 +387,9 @@ LOAD_ERRORS = [
     ("x1,x2,label\n", r"The file has 0 data row\(s\)"),
     (csv_text([(0, 0, i % 2) for i in range(MAX_ROWS + 1)]), r"more than 20,000 data rows; the limit is 20,000"),
     (b"1,2,0\n" * 2_000_000, r"The file is larger than 10 MB"),
+    # lines, counted before any is read: blank lines cost the row loop time too
+    (csv_text(GOOD_ROWS) + "\n" * 5_000_000, r"The file has 5,000,0\d\d lines; at most 100,000 are read"),
+    (csv_text(GOOD_ROWS).replace("\n", "\r") + "\r" * 200_000, r"The file has 200,0\d\d lines"),
 ]
 
 
@@ -394,6 +398,22 @@ def test_load_csv_errors_say_what_and_where(source, match):
     with pytest.raises(ValueError, match=match) as info:
         load_csv(source)
     assert len(str(info.value)) < 250
+
+
+def test_a_file_of_blank_lines_is_refused_before_the_row_loop():
+    allowed = csv_text(GOOD_ROWS) + "\n" * (MAX_LINES - 100)  # the most a file may have: read row by row
+    assert load_csv(allowed)[0].shape == (len(GOOD_ROWS), 2)
+    with pytest.raises(ValueError, match="lines; at most"):
+        load_csv(allowed + "\n" * 100)
+    huge = csv_text(GOOD_ROWS) + "\n" * 5_000_000  # 5 MB: under the size limit, 50x the lines allowed
+    start = time.process_time()
+    with pytest.raises(ValueError, match="lines; at most"):
+        load_csv(huge)
+    refused = time.process_time() - start
+    start = time.process_time()
+    load_csv(allowed)
+    read = time.process_time() - start
+    assert refused < read  # refused faster than the longest allowed file is read: no line was looked at
 
 
 def test_load_csv_rejects_other_source_types():

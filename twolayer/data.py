@@ -40,6 +40,7 @@ MAX_TEST_SHARE = 0.9
 MIN_ROWS, MAX_ROWS = 10, 20_000  # data rows in a CSV file
 MAX_ABS = 1e6  # larger coordinates make no sense on a 2-D playground
 MAX_BYTES = 10_000_000  # ~10x what 20,000 rows of full-precision floats need
+MAX_LINES = 5 * MAX_ROWS  # lines in a CSV file, blank ones included: more are refused before reading any
 CSV_COLUMNS = ("x1", "x2", "label")
 
 RandomState = int | np.random.Generator | None
@@ -320,6 +321,13 @@ def load_csv(source: Source) -> tuple[np.ndarray, np.ndarray]:
     Anything else raises ValueError with a message meant for the user.
     """
     text = _read_text(source)
+    # Counted in C before Python looks at a line: 5 MB of blank lines took the row loop 5 s, and a server's
+    # other sessions waited that long (benchmarks/bench_fairness.py).
+    lines = max(text.count("\n"), text.count("\r")) + 1
+    if lines > MAX_LINES:
+        raise ValueError(
+            f"The file has {lines:,} lines; at most {MAX_LINES:,} are read ({MAX_ROWS:,} data rows, with blank lines)."
+        )
     rows: list[tuple[float, float, float]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     first, line = True, 1  # line: where the current row starts (a quoted value can span lines)
