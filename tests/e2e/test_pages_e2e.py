@@ -23,6 +23,7 @@ except ImportError:  # the `browser` fixture skips the tests (or fails them unde
 
 from playground_page import Guard, button, metric, settle, status, wait_for_final_frame
 
+from appkit.scenes import SCENES
 from twolayer.data import make_dataset, to_csv
 
 pytestmark = pytest.mark.e2e
@@ -243,7 +244,7 @@ def screenshot(page: Page, name: str) -> None:
 def test_presenter_mode_overfitting_scene_1920x1080(browser: Browser, app_url: str) -> None:
     page = open_app(browser, app_url, "/?present=1", 1920, 1080)
     scenes = page.locator("[class*='st-key-scene-']").get_by_role("button")
-    expect(scenes).to_have_count(5)
+    expect(scenes).to_have_count(len(SCENES))
     for scene in scenes.all():
         expect(scene).to_be_visible()
     expect(page.get_by_role("switch", name="Presenter mode")).to_be_checked()
@@ -276,7 +277,7 @@ def presenter_1280(browser: Browser, app_url: str):
 
 def test_presenter_1280x800_runs_the_scene(presenter_1280: Page) -> None:
     page = presenter_1280
-    expect(page.locator("[class*='st-key-scene-']").get_by_role("button")).to_have_count(5)
+    expect(page.locator("[class*='st-key-scene-']").get_by_role("button")).to_have_count(len(SCENES))
     assert float(metric(page, "Test cost")) > float(metric(page, "Train cost"))
     for box in page.get_by_test_id("stMetric").all():  # no metric is pushed out of the window
         assert box.evaluate("(e) => e.getBoundingClientRect().right") <= 1280
@@ -338,7 +339,7 @@ def test_presenter_toggle_adds_scenes_and_the_url_flag(browser: Browser, app_url
     expect(toggle).not_to_be_checked()
     page.get_by_test_id("stSidebar").get_by_text("Presenter mode").click()
     expect(toggle).to_be_checked()
-    expect(page.locator("[class*='st-key-scene-']").get_by_role("button")).to_have_count(5)
+    expect(page.locator("[class*='st-key-scene-']").get_by_role("button")).to_have_count(len(SCENES))
     expect(page).to_have_url(re.compile(r"[?&]present=1(&|$)"))
     page.get_by_test_id("stSidebar").get_by_text("Presenter mode").click()
     expect(page.locator("[class*='st-key-scene-']")).to_have_count(0)
