@@ -4,8 +4,8 @@
 
 The hostile visitor:
 1. builds the upload that is slowest to read within the limits: candidate files of at most 5,000,000 bytes
-   (the server's maxUploadSize is 5 MB), each timed with the app's own reader (`Upload.read`) in this process,
-   the slowest one wins;
+   (the server's maxUploadSize is 5 MB; long digit runs, blank lines, empty cells, the longest numbers,
+   padding), each timed with the app's own reader (`Upload.read`) in this process, the slowest one wins;
 2. uploads it on Your data (a session opened with `?n=5000`, the most generated points);
 3. opens the Sweep in the same session and starts the largest sweep the page allows: every learning rate and
    every hidden size, with as many seeds and iterations as the page's budget accepts (estimated here with the
@@ -97,6 +97,9 @@ def candidate_files() -> dict[str, bytes]:
         "10 rows, then blank lines": ten + "\n" * (LIMIT - len(ten)),
         "10 rows, then rows of empty cells": ten + ",,\n" * ((LIMIT - len(ten)) // 3),
         "10 rows, then rows of spaces": ten + " , , \n" * ((LIMIT - len(ten)) // 6),
+        # just within load_csv's MAX_LINES (100,000 lines, counting the end of the last): the most cells a line can have
+        "10 rows, then 99,989 lines of 50 empty cells": ten + ("," * 49 + "\n") * 99_989,
+        "10 rows, then 99,989 lines of 49 spaces": ten + (" " * 49 + "\n") * 99_989,
     }
     rows = []  # 20,000 rows (the most allowed) of 100-character numbers (the longest a cell may hold)
     for i in range(20_000):
