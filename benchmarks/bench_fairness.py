@@ -317,7 +317,7 @@ def main() -> None:
         chooser = hostile.get_by_test_id("stFileUploaderDropzoneInput")
         chooser.wait_for(state="attached")
         hostile.evaluate(WATCH_ANSWER)
-        with Phase(pid) as reading:
+        with Phase(pid) as upload_phase:
             chooser.set_input_files(files=[{"name": "hostile.csv", "mimeType": "text/csv", "buffer": upload}])
             during_upload = [{**one_run(normal), "reading": True}]  # starts while the file is on its way
             while len(during_upload) < 20:
@@ -346,7 +346,7 @@ def main() -> None:
             hostile.get_by_role("button", name="Cancel").click()
         browser.close()
 
-    for phase, p in (("alone", quiet), ("upload", reading), ("sweep", sweep)):
+    for phase, p in (("alone", quiet), ("upload", upload_phase), ("sweep", sweep)):
         print(f"  server CPU, {phase}: {p.cores:.2f} cores over {p.seconds:.0f} s")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     attacked = [r for r in during_upload if r["reading"]] + still  # runs that began before the answer
