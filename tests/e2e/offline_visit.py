@@ -24,7 +24,7 @@ TIMEOUT_MS = 120_000  # a 2-core machine shared with other test runs; no fixed s
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 # The pages, reached as a visitor reaches them (the sidebar's links), and the heading each one draws.
 PAGES = {
-    "Sweep": "Sweep learning rates and hidden sizes",
+    "Sweep": "Sweep learning rates and hidden sizes or batch sizes",
     "Compare runs": "Compare runs",
     "How it works": "How it works",
     "Your data": "Your own data",
