@@ -27,24 +27,13 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.servers import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ROOT,
-    environment,
-    free_port,
-    stop,
-    streamlit_command,
-    wait_healthy,
-)
+from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, cpu_seconds, streamlit_process  # noqa: E402
 
 LIMIT = 5_000_000  # bytes of an upload: under server.maxUploadSize (5 MB, .streamlit/config.toml)
 WAIT = 180_000  # ms
@@ -248,32 +237,7 @@ def report(phase: str, runs: list[dict]) -> None:
         )
 
 
-# --- the server --------------------------------------------------------------------------------------
-
-
-@contextmanager
-def server(port: int):
-    """`streamlit run app.py` (the tests' command line, loopback only); yields (URL, pid)."""
-    proc = subprocess.Popen(  # noqa: S603 - our own fixed command line, no shell
-        streamlit_command("app.py", port),
-        cwd=ROOT,
-        env=environment(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, proc, None, timeout=60)
-        yield url, proc.pid
-    finally:
-        stop(proc)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process `pid` (every thread), from /proc/<pid>/stat."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()  # utime and stime are fields 14 and 15 of proc(5)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+# --- the server's CPU time ----------------------------------------------------------------------
 
 
 class Phase:
@@ -304,7 +268,7 @@ def main() -> None:
 
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     name, upload = slowest_upload()
-    with server(args.port or free_port()) as (url, pid), sync_playwright() as pw:
+    with streamlit_process(port=args.port or None) as (url, pid), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         normal = open_normal(browser, url)
         with Phase(pid) as quiet:

@@ -11,12 +11,13 @@ except under CI (env var `CI` set), where they fail: a green CI must mean the br
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_healthy
+from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, cluster, streamlit_server, wait_healthy
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +71,18 @@ def browser(chromium_path: Path):
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def nginx_cluster(chromium_path: Path) -> Iterator[str]:
+    """`deploy/run_cluster.sh 2` (two Streamlit processes behind nginx) for the module; yields nginx's URL.
+    Skips without nginx, or fails under CI, which installs it."""
+    if not shutil.which("nginx"):
+        if os.environ.get("CI"):
+            pytest.fail("nginx is missing: .ci/run installs it (apt-get install -y nginx)")
+        pytest.skip("no nginx (apt-get install -y nginx)")
+    try:
+        with cluster(2) as url:
+            yield url
+    except RuntimeError as error:
+        pytest.fail(f"the cluster did not start: {error}")

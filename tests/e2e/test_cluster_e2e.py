@@ -9,9 +9,7 @@ Chromium page from 127.0.0.1, is a different client, as it would be on a network
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
 import socket
 import threading
 import time
@@ -23,8 +21,6 @@ import numpy as np
 import pytest
 import streamlit
 import websockets
-
-from tests.support.servers import cluster
 
 try:
     from playwright.sync_api import Browser, expect
@@ -47,19 +43,6 @@ SECURITY_HEADERS = {
 }
 
 
-@pytest.fixture(scope="module")
-def cluster_url(chromium_path):
-    if not shutil.which("nginx"):
-        if os.environ.get("CI"):
-            pytest.fail("nginx is missing: .ci/run installs it (apt-get install -y nginx)")
-        pytest.skip("no nginx (apt-get install -y nginx)")
-    try:
-        with cluster(2) as url:
-            yield url
-    except RuntimeError as error:
-        pytest.fail(f"the cluster did not start: {error}")
-
-
 def get(url: str, headers: dict[str, str] | None = None):
     """(status, headers, body) of a GET; HTTP errors are answers too."""
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - the cluster's http URL
@@ -80,9 +63,9 @@ def main_bundle(url: str) -> str:
 
 
 @pytest.mark.parametrize("path", ["/", "/your-data", "/_stcore/health", "bundle"])
-def test_every_answer_carries_the_security_headers_and_no_version(cluster_url: str, path: str) -> None:
-    path = "/" + main_bundle(cluster_url) if path == "bundle" else path
-    code, headers, _ = get(cluster_url + path)
+def test_every_answer_carries_the_security_headers_and_no_version(nginx_cluster: str, path: str) -> None:
+    path = "/" + main_bundle(nginx_cluster) if path == "bundle" else path
+    code, headers, _ = get(nginx_cluster + path)
     assert code == 200
     assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
     assert headers.get("server") == "nginx"  # no version, and not the backend's (uvicorn)
@@ -110,14 +93,14 @@ def slow_get(url: str, path: str, pause: float) -> tuple[dict[str, str], bytes]:
     return {"status": lines[0], **headers}, body
 
 
-def test_a_slow_client_gets_a_large_static_file_complete(cluster_url: str) -> None:
+def test_a_slow_client_gets_a_large_static_file_complete(nginx_cluster: str) -> None:
     """Streamlit's Plotly chunk (4.7 MB, what the Sweep's charts load): more than nginx's memory buffers and the
     kernel's socket buffers (up to 4 MB) hold, so most of it waits in nginx's temp files. (When the workers could
     not write there, this client got 2.8 MB of it with status 200.)"""
     [chunk] = (STREAMLIT_STATIC / "static" / "js").glob("PlotlyChart.*.js")
     expected = chunk.read_bytes()
     assert len(expected) > 4_300_000, "pick a file larger than the socket buffers"
-    headers, body = slow_get(cluster_url, f"/static/js/{chunk.name}", pause=2.0)
+    headers, body = slow_get(nginx_cluster, f"/static/js/{chunk.name}", pause=2.0)
     assert headers["status"] == "HTTP/1.1 200 OK"
     assert int(headers["content-length"]) == len(expected)
     assert len(body) == len(expected) and body == expected
@@ -134,14 +117,14 @@ def big_csv() -> bytes:
     return "".join(f"{a:.16f},{b:.16f},{label}\n" for (a, b), label in zip(X, y, strict=True)).encode()
 
 
-def test_an_820_kb_upload_goes_through(cluster_url: str, browser: Browser) -> None:
+def test_an_820_kb_upload_goes_through(nginx_cluster: str, browser: Browser) -> None:
     content = big_csv()
     assert 800_000 < len(content) < 850_000
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        page.goto(cluster_url + "/your-data")
+        page.goto(nginx_cluster + "/your-data")
         chooser = page.get_by_test_id("stFileUploaderDropzoneInput")
         chooser.set_input_files(files=[{"name": "big.csv", "mimeType": "text/csv", "buffer": content}])
         expect(page.get_by_text("Loaded 20,000 points.")).to_be_visible(timeout=TIMEOUT_MS)
@@ -193,8 +176,8 @@ class Flood:
         self.thread.join(timeout=60)
 
 
-def test_a_newcomer_loads_the_app_while_a_flood_of_websockets_is_held_open(cluster_url: str, browser: Browser):
-    with Flood(cluster_url) as flood:
+def test_a_newcomer_loads_the_app_while_a_flood_of_websockets_is_held_open(nginx_cluster: str, browser: Browser):
+    with Flood(nginx_cluster) as flood:
         # every flooding address got exactly its share of open websockets; the rest were refused, not queued
         assert flood.answers == {
             a: Counter({"open": PER_ADDRESS, 429: FLOOD_EACH - PER_ADDRESS}) for a in FLOOD_ADDRESSES
@@ -203,7 +186,7 @@ def test_a_newcomer_loads_the_app_while_a_flood_of_websockets_is_held_open(clust
         try:
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
-            page.goto(cluster_url + "/")
+            page.goto(nginx_cluster + "/")
             expect(status(page)).to_contain_text("Ready", timeout=TIMEOUT_MS)
             expect(button(page, "train")).to_be_enabled(timeout=TIMEOUT_MS)
         finally:

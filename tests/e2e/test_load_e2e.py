@@ -7,14 +7,11 @@ the benchmark loads the server with) both take part.
 """
 
 import asyncio
-import os
-import shutil
 
 import pytest
 
 from tests.support.load_test import run_sessions
 from tests.support.protocol_user import run_protocol_sessions
-from tests.support.servers import cluster
 
 pytestmark = pytest.mark.e2e
 
@@ -46,22 +43,9 @@ def test_more_sessions_than_the_full_rate_allows_get_slower_ticks_and_exact_resu
     assert min(intervals) >= 0.1 and max(intervals) >= 0.15, [r.tick_intervals for r in results]
 
 
-@pytest.fixture
-def two_processes(chromium_path):
-    if not shutil.which("nginx"):
-        if os.environ.get("CI"):
-            pytest.fail("nginx is missing: .ci/run installs it (apt-get install -y nginx)")
-        pytest.skip("no nginx (apt-get install -y nginx)")
-    try:
-        with cluster(2) as url:
-            yield url
-    except RuntimeError as error:
-        pytest.fail(f"the cluster did not start: {error}")
-
-
-def test_two_processes_behind_nginx_keep_each_session_on_its_backend(two_processes):
+def test_two_processes_behind_nginx_keep_each_session_on_its_backend(nginx_cluster):
     results = asyncio.run(
-        run_sessions(two_processes, sessions=2, iterations=500, timeout=180, backends=["backend1", "backend2"])
+        run_sessions(nginx_cluster, sessions=2, iterations=500, timeout=180, backends=["backend1", "backend2"])
     )
     assert sorted(r.backend for r in results) == ["backend1", "backend2"]
     assert all(r.exact for r in results)

@@ -8,9 +8,7 @@ long after the checks below, and it asks for confirmation first (Allow a long sw
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import ROOT, environment, free_port, stop, streamlit_command, wait_healthy
+from tests.support.servers import cpu_seconds, streamlit_process
 
 try:
     from playwright.sync_api import Browser, Page, expect
@@ -29,31 +27,14 @@ pytestmark = pytest.mark.e2e
 
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 IDLE_CORES = 0.05  # CPU time per wall second of a Streamlit process with nothing to do (measured: ~0.01)
-TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 WAIT = 60_000  # ms: 2 cores shared with other browser tests
 
 
 @pytest.fixture(scope="module")
 def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """(URL, pid) of a `streamlit run app.py` of this module's own."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("sweep-server") / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(  # noqa: S603 - our own fixed command line, no shell
-            streamlit_command("app.py", port), cwd=ROOT, env=environment(), stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, log, timeout=60)
-        yield url, proc.pid
-    finally:
-        stop(proc)
-
-
-def cpu_seconds(pid: int) -> float:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()  # utime and stime are fields 14 and 15 of proc(5)
-    return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND
+    with streamlit_process(log=tmp_path_factory.mktemp("sweep-server") / "server.log") as (url, pid):
+        yield url, pid
 
 
 def cores_used(pid: int, seconds: float) -> float:

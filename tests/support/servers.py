@@ -82,7 +82,7 @@ def stop(proc: subprocess.Popen, group: bool = False) -> None:
 
 
 @contextmanager
-def running(
+def started(
     command: list[str],
     port: int,
     *,
@@ -90,9 +90,9 @@ def running(
     env: dict | None = None,
     timeout: float = 30,
     group: bool = False,
-) -> Iterator[str]:
-    """Runs `command` (serving on `port`) until the block ends; yields its URL. `group` runs it in its own
-    process group and stops the whole group (for scripts that start servers of their own)."""
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Runs `command` (serving on `port`) until the block ends; yields (URL, process). `group` runs it in its
+    own process group and stops the whole group (for scripts that start servers of their own)."""
     out = log.open("w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(  # noqa: S603 - a command line built here (streamlit or run_cluster.sh), no shell
         command, cwd=ROOT, env=env or environment(), stdout=out, stderr=subprocess.STDOUT, start_new_session=group
@@ -100,11 +100,18 @@ def running(
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc, log, timeout)
-        yield url
+        yield url, proc
     finally:
         stop(proc, group)
         if log:
             out.close()
+
+
+@contextmanager
+def running(command: list[str], port: int, **options) -> Iterator[str]:
+    """`started`, yielding only the URL."""
+    with started(command, port, **options) as (url, _):
+        yield url
 
 
 @contextmanager
@@ -113,6 +120,17 @@ def streamlit_server(script: str = "app.py", *, log: Path | None = None, timeout
     port = free_port()
     with running(streamlit_command(script, port), port, log=log, timeout=timeout) as url:
         yield url
+
+
+@contextmanager
+def streamlit_process(
+    script: str = "app.py", *, port: int | None = None, log: Path | None = None, timeout: float = 60
+) -> Iterator[tuple[str, int]]:
+    """`streamlit run script` until the block ends; yields (URL, pid), for measuring the server's own CPU time
+    (`cpu_seconds`)."""
+    port = port or free_port()
+    with started(streamlit_command(script, port), port, log=log, timeout=timeout) as (url, proc):
+        yield url, proc.pid
 
 
 @contextmanager
@@ -125,6 +143,18 @@ def cluster(processes: int, *, timeout: float = 180) -> Iterator[str]:
         yield url
 
 
+def _cpu_ticks(stat: str) -> int:
+    """User + system CPU time in clock ticks, from the text of /proc/<pid>/stat (fields 14 and 15 of proc(5),
+    counted after the command name, which may hold spaces and parentheses)."""
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` (every thread), from /proc/<pid>/stat."""
+    return _cpu_ticks(Path(f"/proc/{pid}/stat").read_text()) / os.sysconf("SC_CLK_TCK")
+
+
 def streamlit_cpu_seconds() -> float:
     """CPU time (user + system) used so far by every running `streamlit run` process on this machine,
     read from /proc: the benchmarks start their own servers, so these are theirs."""
@@ -134,8 +164,7 @@ def streamlit_cpu_seconds() -> float:
             cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
             if b"streamlit" not in b" ".join(cmdline) or b"run" not in cmdline:
                 continue
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            total += _cpu_ticks(stat.read_text())
         except OSError:  # the process ended meanwhile
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
     return total / os.sysconf("SC_CLK_TCK")
