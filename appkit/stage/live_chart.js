@@ -9,17 +9,8 @@
 const charts = (window.__appkitCharts ??= new Map()); // key -> graph div (kept across element re-creation)
 const statics = new Map(); // revision -> static part
 const MAX_STATICS = 16;
-const KINDS = { f8: Float64Array, f4: Float32Array, u1: Uint8Array, i4: Int32Array };
-
-function decode(head, u8) {
-  const start = Math.ceil((4 + head.n) / 8) * 8;
-  const buffer = u8.slice(start).buffer; // a fresh, aligned copy
-  const arrays = {};
-  for (const [name, [kind, offset, length]] of Object.entries(head.b || {})) {
-    arrays[name] = new KINDS[kind](buffer, offset, length);
-  }
-  return arrays;
-}
+const version = new URL(import.meta.url).search;
+const { KINDS, decode, loadPlotly } = await import(new URL(`./payload.js${version}`, import.meta.url).href);
 
 // Puts the arrays back where the header points to them.
 function inflate(value, arrays) {
@@ -36,22 +27,6 @@ function inflate(value, arrays) {
   const out = {};
   for (const [k, v] of Object.entries(value)) out[k] = inflate(v, arrays);
   return out;
-}
-
-// One plotly.js for the page, shared with the stage (the same vendored bundle and the same promise).
-function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  window.__appkitPlotly ??= new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = url;
-    script.onload = () => resolve(window.Plotly);
-    script.onerror = () => {
-      window.__appkitPlotly = null;
-      reject(new Error(`live_chart: cannot load ${url}`));
-    };
-    document.head.appendChild(script);
-  });
-  return window.__appkitPlotly;
 }
 
 // Streamlit's default Plotly template ("streamlit") holds placeholder colours #000001-#000040 that

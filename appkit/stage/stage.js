@@ -11,6 +11,7 @@
 
 const version = new URL(import.meta.url).search;
 const nm = await import(new URL(`./netmath.js${version}`, import.meta.url).href);
+const { decode, loadPlotly } = await import(new URL(`./payload.js${version}`, import.meta.url).href);
 
 const stages = (window.__appkitStages ??= new Map()); // key -> Stage (survives element remounts)
 
@@ -44,36 +45,8 @@ const LUT = new Uint32Array(256);
 }
 const lutIndex = (u) => (u >= 1 ? 255 : u <= 0 ? 0 : (u * 255 + 0.5) | 0); // NaN -> 0
 
-// ---------------------------------------------------------------------------------------------
-// Payload: [uint32 LE header length][header JSON][padding to 8][typed arrays at 8-aligned offsets]
-
-function decode(head, u8) {
-  const start = Math.ceil((4 + head.n) / 8) * 8;
-  const buffer = u8.slice(start).buffer; // a fresh, aligned copy
-  const kinds = { f8: Float64Array, f4: Float32Array, u1: Uint8Array };
-  const arrays = {};
-  for (const [name, [kind, offset, length]] of Object.entries(head.b || {})) {
-    arrays[name] = new kinds[kind](buffer, offset, length);
-  }
-  return arrays;
-}
-
-// One plotly.js for the page, shared with appkit/live_chart.py (the same vendored cartesian bundle and
-// the same promise): loaded once, parsed once.
-function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve((window.__appkitStagePlotly = window.Plotly));
-  window.__appkitPlotly ??= new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = url;
-    script.onload = () => resolve(window.Plotly);
-    script.onerror = () => {
-      window.__appkitPlotly = null;
-      reject(new Error(`cannot load ${url}`));
-    };
-    document.head.appendChild(script);
-  });
-  return window.__appkitPlotly.then((Plotly) => (window.__appkitStagePlotly = Plotly));
-}
+// The stage's own handle on plotly.js (a page may hold another window.Plotly later).
+const stagePlotly = (url) => loadPlotly(url).then((Plotly) => (window.__appkitStagePlotly = Plotly));
 
 function theme(el) {
   const css = getComputedStyle(el);
@@ -185,7 +158,7 @@ class Stage {
     if (!this.follow) this.receive(head, arrays);
     this.schedule();
     this.stats.firstUpdate ??= performance.now();
-    const Plotly = await loadPlotly(s.plotly);
+    const Plotly = await stagePlotly(s.plotly);
     if (this.plotted !== this.static) await this.plot(Plotly);
     this.stats.plotted ??= performance.now();
   }
