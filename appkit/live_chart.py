@@ -116,7 +116,7 @@ def payload(
     if sent != revision:
         head["s"] = json.loads(text)
         arrays.update(static_arrays)
-    return revision, encode(json.loads(json.dumps(head, cls=PlotlyJSONEncoder)), arrays)
+    return revision, encode(head, arrays)  # plain JSON already: arrays are references, the static part parsed text
 
 
 def _is_data(value: Any) -> bool:

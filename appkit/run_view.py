@@ -55,14 +55,13 @@ def metrics_row(run: Run, upto: int) -> None:
     stopped = len(costs) > upto  # diverged: the cost that stopped the run, as the alert says
     # One horizontal block, not st.columns(6): 1 element to send and re-render on every update instead of 7.
     row = st.container(horizontal=True, gap="small", key="metrics")
-    cells = [row] * 6
     label = f"Iteration (of {run.target:,})"
-    cells[0].metric(label, f"{upto:,}", delta=time_left(run), delta_color="off", delta_arrow="off")
-    cells[1].metric("Train cost (at the stop)" if stopped else "Train cost", f"{costs[-1]:.4f}" if len(costs) else "—")
-    cells[2].metric("Test cost", last("test_cost"))
-    cells[3].metric("Train accuracy", percent("accuracy"))
-    cells[4].metric("Test accuracy", percent("test_accuracy"))
-    cells[5].metric("Steps / s", f"{run.rate:,.0f}" if run.rate else "—")
+    row.metric(label, f"{upto:,}", delta=time_left(run), delta_color="off", delta_arrow="off")
+    row.metric("Train cost (at the stop)" if stopped else "Train cost", f"{costs[-1]:.4f}" if len(costs) else "—")
+    row.metric("Test cost", last("test_cost"))
+    row.metric("Train accuracy", percent("accuracy"))
+    row.metric("Test accuracy", percent("test_accuracy"))
+    row.metric("Steps / s", f"{run.rate:,.0f}" if run.rate else "—")
 
 
 def replay(run: Run) -> tuple[int, dict]:
