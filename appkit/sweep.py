@@ -7,10 +7,14 @@ arithmetic that of training it alone; tests/test_sweep.py holds it to that).
 """
 
 import functools
+import hashlib
 import itertools
+import os
+import queue
 import threading
 import time
 import weakref
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -20,6 +24,7 @@ import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, sample_colorscale
 from plotly.subplots import make_subplots
 
+from appkit import server_load
 from twolayer import Config, Result, train_many
 from twolayer.features import DEFAULT_FEATURES, expand
 from twolayer.figures import CLASS_COLOURS, PROBABILITY_SCALE
@@ -64,6 +69,7 @@ class Sweep:
     # With batch sizes (0 = full) the columns are those at the one hidden size hidden_sizes[0], and the keys
     # of results and kept are (lr, batch, seed).
     batch_sizes: list | None = None
+    reused: bool = False  # returned by a FinishedSweeps: trained before for the same configuration
 
     @property
     def columns(self) -> list:
@@ -259,6 +265,96 @@ def one_at_a_time(owner: object) -> Iterator[None]:
             _running.discard(owner)
 
 
+def sweep_threads() -> int:
+    """Worker threads for a sweep started now: 2 when the machine has 2 cores or more and no other session of
+    this process is training (a lone visitor, a talk: the sweep gets the idle core), else 1, so that a room of
+    users shares the cores fairly (appkit.server_load)."""
+    if (os.cpu_count() or 1) < 2 or server_load.training_sessions() > 0:
+        return 1
+    return 2
+
+
+# --- finished sweeps, kept for the next request of the same sweep ---------------------------------------
+
+CACHE_SWEEPS = 8  # the last sweeps finished in this process, by their full configuration
+CACHE_BYTES = 64 << 20  # and at most this much of their arrays (the largest sweep's are ~16 MB)
+
+
+class FinishedSweeps:
+    """The last CACHE_SWEEPS finished sweeps, within CACHE_BYTES: a repeated sweep (a talk's second click, a
+    second visitor) is returned at once instead of trained again. Keyed by everything that sets its numbers
+    (`sweep_key`); its arrays are made read-only, and each request gets its own Sweep around them."""
+
+    def __init__(self, sweeps: int = CACHE_SWEEPS, max_bytes: int = CACHE_BYTES):
+        self.sweeps, self.max_bytes = sweeps, max_bytes
+        self._kept: OrderedDict[tuple, tuple[Sweep, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Sweep | None:
+        with self._lock:
+            if key not in self._kept:
+                return None
+            self._kept.move_to_end(key)
+            return replace(_shallow_copy(self._kept[key][0]), reused=True)
+
+    def put(self, key: tuple, sweep: Sweep) -> None:
+        kept = _shallow_copy(sweep)
+        size = 0
+        for result in kept.results.values():
+            for array in (result.costs, *result.params.values()):
+                array.flags.writeable = False
+                size += array.nbytes
+        size += sum(index.nbytes for index in {id(i): i for i in kept.kept.values()}.values())
+        with self._lock:
+            self._kept.pop(key, None)
+            if size > self.max_bytes:
+                return
+            self._kept[key] = (kept, size)
+            while len(self._kept) > self.sweeps or sum(s for _, s in self._kept.values()) > self.max_bytes:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+finished = FinishedSweeps()
+
+
+def _shallow_copy(sweep: Sweep) -> Sweep:
+    """A Sweep of its own around the same (read-only) results."""
+    return replace(
+        sweep,
+        learning_rates=list(sweep.learning_rates),
+        hidden_sizes=list(sweep.hidden_sizes),
+        seeds=list(sweep.seeds),
+        results=dict(sweep.results),
+        kept=dict(sweep.kept),
+        batch_sizes=None if sweep.batch_sizes is None else list(sweep.batch_sizes),
+    )
+
+
+def _fingerprint(array) -> tuple | None:
+    if array is None:
+        return None
+    array = np.ascontiguousarray(array)
+    return (array.dtype.str, array.shape, hashlib.blake2b(array.tobytes(), digest_size=16).hexdigest())
+
+
+def sweep_key(data, learning_rates, hidden_sizes, seeds, iterations, **options) -> tuple:
+    """Everything that sets a sweep's numbers: the data's bytes (a digest), the grid, the iterations and every
+    engine option (activation, init, l2, l1, batch_size, batch_sizes, features)."""
+    grid = (tuple(map(float, learning_rates)), tuple(map(int, hidden_sizes)), tuple(map(int, seeds)), int(iterations))
+    named = tuple(sorted((name, repr(value)) for name, value in options.items()))
+    return tuple(_fingerprint(part) for part in data), grid, named
+
+
+# --- training ---------------------------------------------------------------------------------------
+
+
 def run_sweep(
     data,
     learning_rates,
@@ -278,16 +374,22 @@ def run_sweep(
     should_stop: Callable[[], bool] | None = None,
     partial: Callable[[Sweep], None] | None = None,
     speed: Speed | None = None,
+    cache: FinishedSweeps | None = None,
 ) -> Sweep:
     """Trains every combination. While training, at least every CHECK_SECONDS (between steps):
     `should_stop()`, and when it returns True training ends with SweepStopped; `progress(fraction)` with
     the share of the estimated work done (it may raise, too: the Sweep page's updates of its progress
     bar are where Streamlit ends a run whose tab closed or that a rerun replaces). After each hidden size:
-    `partial(sweep)` with the results so far, and progress. `threads` > 1 splits each stack across threads
-    (train_many): faster for one user, but the app keeps 1 so that a room of users shares the cores fairly;
-    the callbacks are then called from the thread that reaches the check. activation, init, l1, l2,
-    batch_size and features are the playground's (train_many's meaning), so a cell is its run. Results keep
-    cost curves of at most CURVE_KEEP points (Sweep.curve gives their iterations).
+    `partial(sweep)` with the results so far, and progress. activation, init, l1, l2, batch_size and
+    features are the playground's (train_many's meaning), so a cell is its run. Results keep cost curves of
+    at most CURVE_KEEP points (Sweep.curve gives their iterations).
+
+    `threads` > 1 trains that many stacks at once on worker threads (NumPy releases the GIL in its loops),
+    the largest first; the caller's thread then only waits, and makes every call of should_stop, progress
+    and partial (the page's Streamlit calls must come from its own thread). The numbers do not change.
+
+    `cache` (a FinishedSweeps): a sweep finished before with the same data and options is returned from it
+    at once, and a new one is added to it.
 
     `batch_sizes` (as the settings hold them: 0 = the full batch, one above m is m) makes the batch sizes the
     columns in place of the hidden sizes: hidden_sizes must then hold the one size they all train at, and
@@ -296,51 +398,160 @@ def run_sweep(
     m = X.shape[1]
     if batch_sizes is not None and len(hidden_sizes) != 1:
         raise ValueError(f"a sweep over batch sizes trains one hidden size, not {len(hidden_sizes)}")
+    key = None
+    if cache is not None:
+        options = dict(activation=activation, init=init, l2=l2, l1=l1, features=tuple(features))
+        options |= dict(batch_size=batch_size) if batch_sizes is None else dict(batch_sizes=tuple(batch_sizes))
+        key = sweep_key(data, learning_rates, hidden_sizes, seeds, iterations, **options)
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
     columns = list(batch_sizes) if batch_sizes is not None else [batch_size or 0]
     stacks = plan_stacks(learning_rates, hidden_sizes, seeds, m, columns)
+    if threads > 1:
+        stacks = split_for_threads(stacks, threads)
     speed = speed or Speed(1.0, 0.0)  # without a measured speed, progress counts steps of stacks
     weights = [iterations * speed.step(stack, m) for stack in stacks]
-    total = sum(weights)
     sweep = Sweep(list(learning_rates), list(hidden_sizes), list(seeds), iterations, {})
     sweep.batch_sizes = columns if batch_sizes is not None else None
-    done = 0.0  # the estimated work of the stacks finished
-    state = {"steps": 0, "checked": clock()}
+
+    def train_stack(stack: Group, on_step: Callable[[], None]) -> list:
+        """[(key, result, kept iterations or None)] of the stack's networks, in its order."""
+        configs = [Config(lr, stack.hidden, seed, init, l2) for lr, seed in stack.pairs]
+        batch = stack.points(m) if stack.batch else None  # the engine's batch_size
+        options = dict(activation=activation, l1=l1, batch_size=batch, features=features)
+        trained = train_many(X, Y, configs, iterations, X_test=X_test, Y_test=Y_test, on_step=on_step, **options)
+        column = stack.hidden if sweep.batch_sizes is None else stack.batch
+        return [((c.learning_rate, column, c.random_state), *slimmed(r)) for c, r in zip(configs, trained, strict=True)]
+
+    def keep(entries: list) -> None:  # on the caller's thread only, so partial() sees whole stacks
+        for key, result, index in entries:
+            sweep.results[key] = result
+            if index is not None:
+                sweep.kept[key] = index
 
     def check(fraction: float) -> None:
-        state["checked"] = clock()
         if should_stop is not None and should_stop():
             raise SweepStopped
         if progress is not None:
             progress(min(fraction, 1.0))
 
-    check(0.0)
+    def show() -> None:
+        if partial is not None:
+            partial(sweep)
+
+    if threads > 1:
+        _train_on_threads(stacks, weights, iterations, threads, train_stack, keep, check, show)
+        order = [(lr, stack.hidden if sweep.batch_sizes is None else stack.batch, seed)
+                 for stack in stacks for lr, seed in stack.pairs]  # fmt: skip
+        sweep.results = {key: sweep.results[key] for key in order}  # in the plan's order, as with one thread
+        sweep.kept = {key: sweep.kept[key] for key in order if key in sweep.kept}
+    else:
+        _train_in_turn(stacks, weights, iterations, train_stack, keep, check, show)
+    if cache is not None:
+        cache.put(key, sweep)
+    return sweep
+
+
+def _train_in_turn(stacks, weights, iterations, train_stack, keep, check, partial) -> None:
+    """One stack after another on this thread; the checks come from its steps, at least every CHECK_SECONDS."""
+    total, done = sum(weights), 0.0  # the estimated work of the stacks finished
+    state = {"steps": 0, "checked": clock()}
+
+    def checked(fraction: float) -> None:
+        state["checked"] = clock()
+        check(fraction)
+
+    checked(0.0)
     for n, (stack, weight) in enumerate(zip(stacks, weights, strict=True)):
         state["steps"] = 0
-        share = weight / total / (iterations * max(1, min(threads, len(stack.pairs))))
 
-        def on_step(share=share, start=done / total) -> None:
+        def on_step(share=weight / total / iterations, start=done / total) -> None:
             state["steps"] += 1
             if clock() - state["checked"] >= CHECK_SECONDS:
-                check(start + share * state["steps"])
+                checked(start + share * state["steps"])
 
-        configs = [Config(lr, stack.hidden, seed, init, l2) for lr, seed in stack.pairs]
-        batch = stack.points(m) if stack.batch else None  # the engine's batch_size
-        options = dict(activation=activation, l1=l1, batch_size=batch, features=features, threads=threads)
-        trained = train_many(X, Y, configs, iterations, X_test=X_test, Y_test=Y_test, on_step=on_step, **options)
-        column = stack.hidden if sweep.batch_sizes is None else stack.batch
-        for config, result in zip(configs, trained, strict=True):
-            key = (config.learning_rate, column, config.random_state)
-            sweep.results[key], index = slimmed(result)
-            if index is not None:
-                sweep.kept[key] = index
+        keep(train_stack(stack, on_step))
         done += weight
         next_stack = stacks[n + 1] if n + 1 < len(stacks) else None
-        last_of_its_column = next_stack is None or (next_stack.hidden, next_stack.batch) != (stack.hidden, stack.batch)
-        if last_of_its_column:
-            if partial is not None:
-                partial(sweep)
+        if next_stack is None or (next_stack.hidden, next_stack.batch) != (stack.hidden, stack.batch):
+            partial()
+            checked(done / total)
+
+
+def _train_on_threads(stacks, weights, iterations, threads, train_stack, keep, check, partial) -> None:
+    """The stacks on `threads` worker threads (`lanes`); this thread waits for them, keeps each finished stack's
+    results, calls check at least every CHECK_SECONDS and partial when a column's last stack is in. A check that
+    raises (a stop) or a worker's error makes every worker stop at its next step, and is raised once they have."""
+    total, done = sum(weights), 0.0
+    steps = [0] * len(stacks)  # each stack's steps so far (written by its worker only)
+    stop = threading.Event()
+    finished: queue.Queue = queue.Queue()  # (stack index, its entries or None, an error or None)
+
+    def work(lane: list[int]) -> None:
+        for n in lane:
+
+            def on_step(n=n) -> None:
+                if stop.is_set():
+                    raise SweepStopped
+                steps[n] += 1
+
+            try:
+                finished.put((n, train_stack(stacks[n], on_step), None))
+            except BaseException as error:  # handed to the caller's thread
+                finished.put((n, None, error))
+                return
+
+    workers = [threading.Thread(target=work, args=(lane,), name=f"sweep-{i}", daemon=True)
+               for i, lane in enumerate(lanes(weights, threads))]  # fmt: skip
+    left = Counter((stack.hidden, stack.batch) for stack in stacks)  # stacks still to finish, per column
+    check(0.0)
+    for worker in workers:
+        worker.start()
+    try:
+        for _ in stacks:
+            while True:
+                try:
+                    n, entries, error = finished.get(timeout=CHECK_SECONDS)
+                    break
+                except queue.Empty:
+                    check((done + sum(w * s / iterations for w, s in zip(weights, steps, strict=True))) / total)
+            if error is not None:
+                raise error
+            keep(entries)
+            steps[n], done = 0, done + weights[n]
+            left[stacks[n].hidden, stacks[n].batch] -= 1
+            if not left[stacks[n].hidden, stacks[n].batch]:
+                partial()
             check(done / total)
-    return sweep
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+
+
+def lanes(weights: list[float], threads: int) -> list[list[int]]:
+    """The stacks' indices dealt to `threads` lanes, each stack (the costliest first) to the lane with the least
+    work so far, so that the lanes end together; each lane then runs its smallest stacks first, so that the
+    first results come early."""
+    dealt: list[list[int]] = [[] for _ in range(min(threads, len(weights)))]
+    for n in sorted(range(len(weights)), key=lambda n: -weights[n]):
+        min(dealt, key=lambda lane: sum(weights[i] for i in lane)).append(n)
+    return [sorted(lane, key=lambda n: weights[n]) for lane in dealt]
+
+
+def split_for_threads(stacks: list[Group], threads: int) -> list[Group]:
+    """The stacks, the largest cut in two (same numbers: test_a_cut_stack_gives_the_same_numbers) until there
+    are at least `threads` of them, so that a sweep of one column uses every thread too."""
+    stacks = list(stacks)
+    while len(stacks) < threads:
+        n = max(range(len(stacks)), key=lambda i: len(stacks[i].pairs) * (stacks[i].hidden + 1))
+        stack = stacks[n]
+        if len(stack.pairs) < 2:
+            break
+        half = (len(stack.pairs) + 1) // 2
+        stacks[n : n + 1] = [replace(stack, pairs=stack.pairs[:half]), replace(stack, pairs=stack.pairs[half:])]
+    return stacks
 
 
 # --- the heat map ---------------------------------------------------------------------------------

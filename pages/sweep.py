@@ -33,11 +33,13 @@ from appkit.sweep import (
     boundaries_figure,
     curves_figure,
     estimate_seconds,
+    finished,
     heatmap_figure,
     measured_speed,
     one_at_a_time,
     plan_stacks,
     run_sweep,
+    sweep_threads,
     what_to_reduce,
 )
 from twolayer.figures import plot_range
@@ -173,8 +175,12 @@ def train(
                 progress=report,
                 partial=partial,
                 speed=speed,
+                threads=sweep_threads(),
+                cache=finished,  # the same sweep again (a second click, another visitor) comes back at once
             )
             s.sweep = (sweep, data, settings, time.perf_counter() - start)
+            if sweep.reused:
+                st.toast("The same sweep ran before on this server: its results were kept.", icon=":material/bolt:")
             live.empty()
             slot.empty()
     except SweepBusy:

@@ -4,6 +4,7 @@ without Streamlit: a sweep must give exactly, bit for bit, the playground's run 
 
 import contextlib
 import itertools
+import threading
 import time
 from dataclasses import replace
 
@@ -21,6 +22,7 @@ from appkit.sweep import (
     MARGIN,
     MAX_STACK_FLOATS,
     METRICS,
+    FinishedSweeps,
     Speed,
     Sweep,
     SweepBusy,
@@ -190,23 +192,173 @@ def test_one_diverged_seed_makes_the_cell_nan(data):
     assert np.isnan(sweep.value("test cost", 10.0, 2))
 
 
-def test_threads_reach_the_training(data, monkeypatch):
-    """`threads` is passed on to train_many (it once was not, and the 2-thread benchmark timed 1 thread)."""
-    import appkit.sweep
+def same_results(one: Sweep, other: Sweep) -> None:
+    """Bit for bit, in the same order: every cost and every final parameter."""
+    assert list(one.results) == list(other.results)
+    for key, result in one.results.items():
+        np.testing.assert_array_equal(other.results[key].costs, result.costs, err_msg=str(key))
+        for name, value in result.params.items():
+            np.testing.assert_array_equal(other.results[key].params[name], value, err_msg=f"{key} {name}")
+        assert (other.results[key].diverged is None) == (result.diverged is None)
 
-    seen = []
+
+def test_two_threads_train_stacks_at_once_with_the_same_numbers(data, monkeypatch):
+    """threads=2: two worker threads, neither the caller's, train the stacks; every callback (should_stop,
+    progress, partial) comes from the caller's thread (the page's Streamlit calls must), and the numbers,
+    diverged networks included, are those of one thread."""
+    caller, trained_on, called_on = threading.get_ident(), set(), set()
+    original = appkit.sweep.train_many
 
     def spy(*args, **kwargs):
-        seen.append(kwargs.get("threads", 1))
-        return train_many(*args, **kwargs)
+        trained_on.add(threading.get_ident())
+        assert "threads" not in kwargs  # each stack on one thread
+        return original(*args, **kwargs)
 
     monkeypatch.setattr(appkit.sweep, "train_many", spy)
-    two = run_sweep(data, [0.1, 0.3], [2, 3], [0], 50, threads=2)
-    assert seen == [2, 2]
-    one = run_sweep(data, [0.1, 0.3], [2, 3], [0], 50)
-    assert seen == [2, 2, 1, 1]
-    for key, result in one.results.items():  # and the numbers do not depend on it
-        np.testing.assert_array_equal(two.results[key].costs, result.costs)
+    seen = []
+    mark = lambda *_: called_on.add(threading.get_ident())  # noqa: E731
+    options = dict(progress=mark, should_stop=lambda: mark() or False, partial=lambda s: seen.append(set(s.results)))
+    two = run_sweep(data, RATES, [1, 2, 5], SEEDS, 100, threads=2, **options)
+    assert len(trained_on) == 2 and caller not in trained_on and called_on == {caller}
+    assert len(seen) == 3 and seen[-1] == set(two.results)
+    for results in seen:  # partial results hold whole columns only
+        assert {
+            (lr, h, s) for lr, h, s in itertools.product(RATES, [1, 2, 5], SEEDS) if h in {k[1] for k in results}
+        } == results
+    assert any(r.diverged is not None for r in two.results.values())  # the redo alone runs on a worker too
+    same_results(run_sweep(data, RATES, [1, 2, 5], SEEDS, 100), two)
+    assert not [t for t in threading.enumerate() if t.name.startswith("sweep-")]  # the workers have ended
+
+
+def test_lanes_end_together_and_start_small():
+    """The default sweep's stacks (5 networks of 1, 2, 5, 10, 20 hidden units: k (h + 1) m floats a step) on two
+    lanes: 20 hidden units alone, the rest on the other, smallest first so its first column comes early."""
+    weights = [5 * (h + 1) * 500 for h in (1, 2, 5, 10, 20)]
+    assert appkit.sweep.lanes(weights, 2) == [[4], [0, 1, 2, 3]]
+    assert appkit.sweep.lanes(weights, 1) == [[0, 1, 2, 3, 4]]
+    assert sorted(map(len, appkit.sweep.lanes(weights[:1], 2))) == [1]  # never an empty lane
+
+
+def test_a_one_column_sweep_is_cut_for_two_threads(data):
+    stacks = plan_stacks(RATES, [5], SEEDS, data[0].shape[1])
+    assert len(stacks) == 1
+    cut = appkit.sweep.split_for_threads(stacks, 2)
+    assert len(cut) == 2 and [p for s in cut for p in s.pairs] == list(stacks[0].pairs)
+    assert appkit.sweep.split_for_threads(plan_stacks([0.3], [5], [0], 150), 2) == plan_stacks([0.3], [5], [0], 150)
+    same_results(run_sweep(data, RATES, [5], SEEDS, 60), run_sweep(data, RATES, [5], SEEDS, 60, threads=2))
+
+
+def test_a_stop_ends_every_worker_at_its_next_step(data, monkeypatch):
+    """should_stop True at its second call (the first wait, after CHECK_SECONDS): SweepStopped is raised once
+    both workers have stopped, long before their stacks' 20,000 steps."""
+    steps, calls = [], []
+    original = appkit.sweep.train_many
+
+    def counting(*args, on_step, **kwargs):
+        return original(*args, on_step=lambda: (steps.append(1), on_step()), **kwargs)
+
+    monkeypatch.setattr(appkit.sweep, "train_many", counting)
+    with pytest.raises(SweepStopped):
+        run_sweep(
+            data, [0.1, 0.3], [2, 3], [0], 20_000, threads=2, should_stop=lambda: calls.append(1) or len(calls) == 2
+        )
+    assert len(calls) == 2 and 0 < len(steps) < 20_000
+    assert not [t for t in threading.enumerate() if t.name.startswith("sweep-")]
+    done = len(steps)
+    time.sleep(0.2)
+    assert len(steps) == done  # nothing trains on
+
+
+def test_a_workers_error_reaches_the_caller(data, monkeypatch):
+    original = appkit.sweep.train_many
+
+    def failing(X, Y, configs, *args, **kwargs):
+        if configs[0].hidden_size == 3:
+            raise MemoryError("no room for the stack")
+        return original(X, Y, configs, *args, **kwargs)
+
+    monkeypatch.setattr(appkit.sweep, "train_many", failing)
+    with pytest.raises(MemoryError, match="no room"):
+        run_sweep(data, [0.1, 0.3], [2, 3, 4], [0], 300, threads=2)
+    assert not [t for t in threading.enumerate() if t.name.startswith("sweep-")]
+
+
+def test_sweep_threads_take_the_idle_core_only(monkeypatch):
+    from appkit import server_load
+
+    monkeypatch.setattr(appkit.sweep.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(server_load, "training_sessions", lambda besides=None: 0)
+    assert appkit.sweep.sweep_threads() == 2
+    monkeypatch.setattr(server_load, "training_sessions", lambda besides=None: 1)  # another session trains
+    assert appkit.sweep.sweep_threads() == 1
+    monkeypatch.setattr(server_load, "training_sessions", lambda besides=None: 0)
+    monkeypatch.setattr(appkit.sweep.os, "cpu_count", lambda: 1)
+    assert appkit.sweep.sweep_threads() == 1
+
+
+# --- finished sweeps kept --------------------------------------------------------------------------
+
+
+def test_a_repeated_sweep_comes_from_the_cache_without_training(data, monkeypatch):
+    cache = FinishedSweeps()
+    calls = []
+    original = appkit.sweep.train_many
+    monkeypatch.setattr(appkit.sweep, "train_many", lambda *a, **k: calls.append(1) or original(*a, **k))
+    first = run_sweep(data, [0.1, 10.0], [2, 5], [0], 60, cache=cache)
+    trained = len(calls)
+    again = run_sweep(data, [0.1, 10.0], [2, 5], [0], 60, cache=cache, threads=2)  # threads do not matter
+    assert len(calls) == trained and again.reused and not first.reused
+    same_results(first, again)
+    assert again is not first and again.results is not first.results
+    again.results.clear()  # a caller's changes stay its own
+    assert len(run_sweep(data, [0.1, 10.0], [2, 5], [0], 60, cache=cache).results) == 4 and len(calls) == trained
+    with pytest.raises(ValueError, match="read-only"):
+        first.results[(0.1, 2, 0)].costs[0] = 0.0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(iterations=61),
+        dict(learning_rates=[0.1, 10.0, 0.3]),
+        dict(hidden_sizes=[2]),
+        dict(seeds=[1]),
+        dict(activation="relu"),
+        dict(init="small"),
+        dict(l2=0.01),
+        dict(l1=0.01),
+        dict(batch_size=32),
+        dict(batch_sizes=[0, 32], hidden_sizes=[2]),
+        dict(features=("x1", "x2", "x1*x2")),
+        dict(data="other"),
+    ],
+)
+def test_any_change_of_the_configuration_trains_again(data, change):
+    cache = FinishedSweeps()
+    sweep = dict(data=data, learning_rates=[0.1, 10.0], hidden_sizes=[2, 5], seeds=[0], iterations=60)
+    first = run_sweep(**sweep, cache=cache)
+    if change.get("data") == "other":  # the same shapes, one point moved
+        X = data[0].copy()
+        X[0, 0] += 1e-9
+        change = dict(data=(X, *data[1:]))
+    if "features" in change:
+        change["data"] = build_data(replace(SETTINGS, features=change["features"]))
+    changed = run_sweep(**(sweep | change), cache=cache)
+    assert not changed.reused and not first.reused and len(cache) == 2
+
+
+def test_the_cache_keeps_the_last_sweeps_within_its_bounds(data):
+    cache = FinishedSweeps(sweeps=2)
+    for iterations in (10, 11, 12):
+        run_sweep(data, [0.1], [2], [0], iterations, cache=cache)
+    assert len(cache) == 2
+    assert not run_sweep(data, [0.1], [2], [0], 10, cache=cache).reused  # the oldest went first
+    assert run_sweep(data, [0.1], [2], [0], 12, cache=cache).reused
+    small = FinishedSweeps(max_bytes=200)  # a network of 2 hidden units: 10 costs + 9 parameters, 152 bytes
+    run_sweep(data, [0.1], [2], [0], 10, cache=small)
+    assert len(small) == 1
+    run_sweep(data, [0.1, 0.3], [2], [0], 10, cache=small)  # too big for it: not kept
+    assert len(small) == 1 and run_sweep(data, [0.1], [2], [0], 10, cache=small).reused
 
 
 def test_progress_reports_increasing_fractions_ending_at_one(data, monkeypatch):
