@@ -3,7 +3,7 @@
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from appkit import session
+from appkit import heap, session
 from appkit.assets import FAVICON
 
 
@@ -38,3 +38,4 @@ page = st.navigation(pages)
 if deep_link:  # a link opened before navigation existed; the switches dropped its query: give the scene back
     st.switch_page(deep_link, query_params=session.current().url_query())
 page.run()
+heap.freeze_once()  # after a whole page has run: modules and Plotly's tables are loaded (appkit/heap.py)
