@@ -2,8 +2,8 @@
 
 It does what the browser does for a training run, and nothing else: opens `/_stcore/stream`, asks for
 the playground with its settings in the query string, presses `Train` (a trigger widget state),
-requests the fragment's reruns at the interval the server asks for (`auto_rerun`, as the frontend's
-timer does), and after `Done:` downloads the parameters JSON over HTTP. It costs a few milliseconds
+requests the fragment's reruns at the interval the server asks for (`auto_rerun`) on a fixed timer, as the
+frontend's `setInterval` does, and records the training states the boundary stage is sent. It costs a few milliseconds
 of CPU per update where Chromium costs tens, so many of them can load one server on the same 2 cores
 and the numbers measure the server. A real browser user alongside them (load_test.py) shows what a
 person would see.
@@ -37,11 +37,10 @@ class ProtocolUser:
         self.shown_iteration = None
         self.updates: list[tuple[float, int]] = []  # (perf_counter, iteration) of each new state the stage is sent
         self.captions: list[str] = []
-        self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its auto-rerun loop
+        self.timers: dict[str, tuple[asyncio.Task, float]] = {}  # fragment id -> (its auto-rerun loop, interval)
         self.intervals: list[float] = []  # every auto-rerun interval the server asked for, in order
         self.fragment_runs: list[float] = []  # perf_counter() of each finished fragment run
         self.full_runs = 0
-        self.finished_runs = 0  # script runs of any kind that ended (the browser waits for one before rerunning)
         self.backend: str | None = None
         self.ws = None
 
@@ -57,17 +56,20 @@ class ProtocolUser:
         await self.ws.send(msg.SerializeToString())
 
     async def auto_rerun(self, fragment_id: str, interval: float) -> None:
-        """As the browser does: the next rerun `interval` after the previous one has finished (a fixed timer
-        interrupts a tick that takes longer than the interval, so a loaded server looked far worse than it is)."""
+        """As the browser does (Streamlit 1.67's App.handleAutoRerun: `setInterval(sendUpdateWidgetsMessage, ...)`): a
+        rerun request every `interval`, whether or not the previous run has finished. The server does not cut a
+        running fragment short for it: it queues one rerun of the fragment behind it and merges repeats, so a tick
+        slower than the interval is followed at once by the next (an interval after the previous one finished
+        would add a whole interval to every slow tick, which no browser does)."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + interval
         while True:
-            await asyncio.sleep(interval)
-            finished = self.finished_runs
+            await asyncio.sleep(max(0.0, due - loop.time()))
             await self.send_rerun(fragment_id=fragment_id)
-            while self.finished_runs == finished:
-                await asyncio.sleep(0.005)
+            due = max(due + interval, loop.time())  # a late timer fires once, not once per missed interval
 
     def stop_timers(self) -> None:
-        for task in self.timers.values():
+        for task, _ in self.timers.values():
             task.cancel()
         self.timers.clear()
 
@@ -78,14 +80,17 @@ class ProtocolUser:
         elif kind == "auto_rerun":
             fragment_id = msg.auto_rerun.fragment_id
             self.intervals.append(round(msg.auto_rerun.interval, 6))
-            if fragment_id not in self.timers:
-                self.timers[fragment_id] = asyncio.create_task(self.auto_rerun(fragment_id, msg.auto_rerun.interval))
+            interval = msg.auto_rerun.interval
+            if fragment_id in self.timers and self.timers[fragment_id][1] == interval:
+                return  # the browser keeps a timer that already has this interval
+            if fragment_id in self.timers:
+                self.timers.pop(fragment_id)[0].cancel()
+            self.timers[fragment_id] = (asyncio.create_task(self.auto_rerun(fragment_id, interval)), interval)
         elif kind == "stop_auto_rerun":
             for fragment_id in msg.stop_auto_rerun.fragment_ids:
-                if task := self.timers.pop(fragment_id, None):
-                    task.cancel()
+                if timer := self.timers.pop(fragment_id, None):
+                    timer[0].cancel()
         elif kind == "script_finished":
-            self.finished_runs += 1
             if msg.script_finished == FRAGMENT_DONE:
                 self.fragment_runs.append(time.perf_counter())
             else:
