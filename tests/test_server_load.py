@@ -86,3 +86,101 @@ def test_a_run_registers_while_it_trains_and_leaves_when_paused_or_done():
     run.pause()
     run.step(5)  # a Step is not a training session
     assert server_load.training_sessions() == 0
+
+
+# --- the interval stretches to a tick's own time -----------------------------------------------------
+
+
+def full_rerun(run) -> float:
+    """The playground's full run: it asks for the interval without training and sets the tick timer to it."""
+    return server_load.tick_seconds(0.1, run)
+
+
+def tick(run, clock, training: float, drawing: float, period: float | None = None) -> float:
+    """One tick as the playground's fragment runs it: train (chunks call ticked), ask for the interval,
+    draw. The next tick starts right after (back to back) or `period` after this one started."""
+    start = clock.now
+    server_load.ticked(run)
+    clock.now += training
+    server_load.ticked(run)  # a later chunk: the tick began at the first
+    interval = server_load.tick_seconds(0.1, run)
+    clock.now += drawing
+    if period is not None:
+        clock.now = max(clock.now, start + period)
+    return interval
+
+
+def test_ticks_that_run_back_to_back_stretch_the_interval_to_one_and_a_half_ticks(clock):
+    run = FakeRun()
+    assert full_rerun(run) == 0.1
+    got = [tick(run, clock, training=0.02, drawing=0.23) for _ in range(5)]  # 0.25 s a tick, asked every 0.1 s
+    # the first has no period yet, the second is one back-to-back tick (maybe a pause), then two are enough
+    assert got[:2] == [0.1, 0.1]
+    assert got[2:] == pytest.approx([server_load.STRETCH * 0.25] * 3)
+
+
+def test_ticks_shorter_than_the_interval_keep_it(clock):
+    run = FakeRun()
+    full_rerun(run)
+    assert {tick(run, clock, training=0.02, drawing=0.06, period=0.1) for _ in range(20)} == {0.1}
+
+
+def test_one_slow_tick_alone_does_not_stretch_it(clock):
+    """A pause of the whole process (a garbage collection, the machine busy) makes one tick long."""
+    run = FakeRun()
+    full_rerun(run)
+    got = [tick(run, clock, training=0.02, drawing=0.06, period=0.1) for _ in range(5)]
+    got.append(tick(run, clock, training=0.02, drawing=0.6))
+    got += [tick(run, clock, training=0.02, drawing=0.06, period=0.1) for _ in range(5)]
+    clock.now += server_load.MEMORY  # another one, long after
+    got += [tick(run, clock, training=0.02, drawing=0.6) for _ in range(2)]
+    assert set(got) == {0.1}
+
+
+def test_the_stretch_follows_the_training_time_and_is_forgotten_after_a_while(clock):
+    run = FakeRun()
+    full_rerun(run)
+    for _ in range(3):
+        tick(run, clock, training=0.04, drawing=0.36)  # 0.4 s a tick, back to back
+    assert full_rerun(run) == pytest.approx(0.6)  # the page sets its timer to 0.6 s: ticks no longer overlap
+    got = [tick(run, clock, training=0.02, drawing=0.18, period=0.6) for _ in range(5)]
+    assert got[-1] == pytest.approx(0.3)  # the training takes half as long now: so does a tick, as measured
+    clock.now += server_load.MEMORY
+    assert tick(run, clock, training=0.02, drawing=0.18, period=0.6) == 0.1  # measured too long ago
+
+
+def test_a_pause_between_ticks_is_not_a_tick(clock):
+    run = FakeRun()
+    full_rerun(run)
+    got = []
+    for _ in range(4):
+        got.append(tick(run, clock, training=0.02, drawing=0.06))
+        server_load.stopped(run)  # Pause (or done)
+        clock.now += 0.5
+        got.append(full_rerun(run))  # Resume: a full run, then ticks
+    assert set(got) == {0.1}
+
+
+def test_the_interval_stretches_at_most_to_the_longest(clock):
+    run = FakeRun()
+    full_rerun(run)
+    got = [tick(run, clock, training=0.1, drawing=0.8) for _ in range(4)]
+    assert got[-1] == server_load.LONGEST
+
+
+def test_more_sessions_and_slow_ticks_take_the_longer_of_the_two_intervals(clock):
+    me, others = FakeRun(), [FakeRun() for _ in range(7)]
+
+    def ticks(drawing: float) -> float:
+        for _ in range(4):
+            for other in others:
+                server_load.ticked(other)
+            interval = tick(me, clock, training=0.02, drawing=drawing)
+        return interval
+
+    for other in others:
+        server_load.ticked(other)
+    assert full_rerun(me) == pytest.approx(0.2)  # 8 sessions: half the full rate
+    assert ticks(drawing=0.08) == pytest.approx(0.2)  # 0.1 s ticks, within 0.2 s
+    assert full_rerun(me) == pytest.approx(0.2)
+    assert ticks(drawing=0.28) == pytest.approx(server_load.STRETCH * 0.3)  # 0.3 s ticks: 0.45 s
