@@ -22,7 +22,7 @@ _CSS_HEIGHT = re.compile(r"[a-z0-9.,()+\- ]{1,120}")  # e.g. "max(320px, min(900
 def _asset_version() -> str:
     """A hash of the served files: a new version gets new URLs, so no browser keeps a stale copy."""
     digest = hashlib.sha256()
-    for name in ("stage.js", "netmath.js", "live_chart.js", "payload.js", PLOTLY_FILE):
+    for name in ("stage.js", "netmath.js", "live_chart.js", "payload.js", "metric_strip.js", PLOTLY_FILE):
         digest.update((ASSETS / name).read_bytes())
     return digest.hexdigest()[:12]
 

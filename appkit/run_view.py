@@ -10,6 +10,7 @@ from twolayer.figures import MAX_CURVE_POINTS, cost_figure, plot_range
 
 from . import exports
 from .live_chart import live_chart
+from .metric_strip import metric_strip
 from .runstate import DIVERGED, DONE, PAUSED, READY, RUNNING, Run
 from .settings import UPLOAD
 from .stage import stage
@@ -47,21 +48,32 @@ def time_left(run: Run) -> str | None:
     return f"{100 * run.iteration / run.target:.0f} % · {left} left"
 
 
-def metrics_row(run: Run, upto: int) -> None:
+def metric_labels(run: Run, upto: int) -> list[str]:
+    stopped = len(run.costs(upto)) > upto  # diverged: the cost that stopped the run, as the alert says
+    train = "Train cost (at the stop)" if stopped else "Train cost"
+    return [f"Iteration (of {run.target:,})", train, "Test cost", "Train accuracy", "Test accuracy", "Steps / s"]
+
+
+def metric_values(run: Run, upto: int) -> list[str]:
+    """The metrics of the run's state after `upto` steps, as the page shows them (metric_labels' order)."""
     history = run.trainer.history
     last = lambda key: f"{history[key][upto - 1]:.4f}" if key in history and upto else "—"  # noqa: E731
     percent = lambda key: f"{100 * history[key][upto - 1]:.1f} %" if key in history and upto else "—"  # noqa: E731
     costs = run.costs(upto)
-    stopped = len(costs) > upto  # diverged: the cost that stopped the run, as the alert says
-    # One horizontal block, not st.columns(6): 1 element to send and re-render on every update instead of 7.
-    row = st.container(horizontal=True, gap="small", key="metrics")
-    label = f"Iteration (of {run.target:,})"
-    row.metric(label, f"{upto:,}", delta=time_left(run), delta_color="off", delta_arrow="off")
-    row.metric("Train cost (at the stop)" if stopped else "Train cost", f"{costs[-1]:.4f}" if len(costs) else "—")
-    row.metric("Test cost", last("test_cost"))
-    row.metric("Train accuracy", percent("accuracy"))
-    row.metric("Test accuracy", percent("test_accuracy"))
-    row.metric("Steps / s", f"{run.rate:,.0f}" if run.rate else "—")
+    return [
+        f"{upto:,}",
+        f"{costs[-1]:.4f}" if len(costs) else "—",
+        last("test_cost"),
+        percent("accuracy"),
+        percent("test_accuracy"),
+        f"{run.rate:,.0f}" if run.rate else "—",
+    ]
+
+
+def metrics_row(run: Run, upto: int, big: bool) -> None:
+    """The labels of the metrics above the charts; their numbers travel with the boundary stage's updates, so
+    each frame shows the numbers of the state it draws (appkit/metric_strip.py)."""
+    metric_strip("metrics", metric_labels(run, upto), follow="boundary", big=big)
 
 
 def replay(run: Run) -> tuple[int, dict]:
@@ -111,7 +123,12 @@ def charts(
         )  # fmt: skip
         live_chart(figure, key="cost_chart", height=HALF_HEIGHT, static_traces=len(ghosts))  # ghosts sent once
     with right:
-        stage("boundary", *args, **live, height=FULL_HEIGHT, views=("boundary",), discretize=s.discretize)
+        metrics = {"values": [metric_values(run, i) for i in (*[p.iteration for p in played], iteration)]}
+        metrics["note"] = time_left(run)
+        stage(
+            "boundary", *args, **live, height=FULL_HEIGHT, views=("boundary",), discretize=s.discretize,
+            metrics=metrics,
+        )  # fmt: skip
 
 
 def downloads(run: Run) -> None:

@@ -18,6 +18,7 @@
         interval=0.1,              # seconds between updates, a hint until the browser has measured them
         features=("x1", "x2"),     # the network's k input features (twolayer.features), computed in the browser
         on_edit=None,              # called as on_edit(name, index, value) when a weight is typed in (see below)
+        metrics=None,              # {"values": [[str, ...] per snapshot, then for params], "note": str or None}
     )
 
 Call it once per run for each key, e.g. inside `@st.fragment(run_every=0.1)` after training a tick.
@@ -27,6 +28,10 @@ the output for b2) opens a small box; the value typed there is shown at once and
 `edit` trigger, and `on_edit(name, index, value)` is called with it before the next run (name "W1", "b1",
 "W2" or "b2", index a [row, column] list, value a number). What comes from the browser is not trusted: the
 callback gets it as sent (None for what is missing) and must check it, as `Session.edit_weight` does.
+`metrics`: the numbers the page shows beside the picture (appkit/metric_strip.py draws them), as text, one list
+per state the update shows (each snapshot's, then `params`'): the browser shows each state's numbers in the
+frame that shows that state, so the numbers and the picture never disagree.
+
 `follow="other key"` makes a stage show, frame by frame, what the stage `other key` shows (the Playground's
 network view follows its boundary): the two never disagree and the parameters go out once per update.
 
@@ -178,6 +183,7 @@ def payload(
     height: int | str = 460,
     interval: float = 0.1,
     follow: str | None = None,
+    metrics: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The bytes of one update; `static` is (fields, arrays) or None when the browser holds `revision`."""
     head: dict[str, Any] = {"m": asset_url("stage.js"), "k": key, "r": revision, "H": css_height(height)}
@@ -205,6 +211,19 @@ def payload(
                 raise ValueError("every snapshot must have as many hidden units as params")
             head["its"] = its
             arrays["q"] = np.concatenate(frames).astype(np.float32)
+    if metrics is not None:
+        if follow is not None:
+            raise ValueError("a follower shows its leader's metrics: pass metrics to the leader")
+        values, states = metrics.get("values"), len(snapshots) + 1 if params is not None else 1
+        if isinstance(values, str) or not isinstance(values, Sequence) or len(values) != states:
+            raise ValueError(f"metrics['values'] needs one list per state shown ({states}), got {values!r:.80}")
+        rows_ok = (not isinstance(row, str) and isinstance(row, Sequence) for row in values)
+        if not all(rows_ok) or not all(isinstance(v, str) for row in values for v in row):
+            raise ValueError("metrics['values'] must hold lists of str (the numbers as the page shows them)")
+        head["mv"] = [list(row) for row in values]
+        note = metrics.get("note")
+        if note is not None:
+            head["mn"] = str(note)
     if static is not None:
         fields, static_arrays = static
         head["s"] = fields
@@ -232,6 +251,7 @@ def stage(
     follow: str | None = None,
     features: Sequence[str] = DEFAULT_FEATURES,
     on_edit: Callable[[Any, Any, Any], Any] | None = None,
+    metrics: Mapping[str, Any] | None = None,
 ) -> int:
     """Shows (or updates in place) the stage for `key`; returns the bytes sent. See the module docstring."""
     if not key or not isinstance(key, str):
@@ -247,7 +267,7 @@ def stage(
     static = None if sent.get(key) == revision else (fields, arrays)
     data = payload(
         key, params, revision, static, snapshots=snapshots, iteration=iteration, height=height, interval=interval,
-        follow=follow,
+        follow=follow, metrics=metrics,
     )  # fmt: skip
     callbacks = {"on_edit_change": functools.partial(_edited, key, on_edit)} if on_edit else {}
     _component(key=key, data=data, on_need_change=functools.partial(_forget, key), **callbacks)

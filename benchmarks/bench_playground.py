@@ -148,8 +148,8 @@ def speed(browser, url: str) -> str:
     connected(page)
     page.locator(".st-key-train").get_by_role("button").click()
     page.wait_for_timeout(20_000)
-    app = float(page.locator("[data-testid='stMetricValue']").last.inner_text().replace(",", ""))
-    left = page.locator("[data-testid='stMetricDelta']").first.inner_text()
+    app = float(page.locator("[data-testid='appkit-metric-value']").last.inner_text().replace(",", ""))
+    left = page.locator("[data-testid='appkit-metric-note']").first.inner_text()
     page.close()
     return f"engine alone {engine:.0f} steps/s, in the app {app:.0f} steps/s: {app / engine:.0%}; shown: {left!r}"
 

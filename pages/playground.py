@@ -14,20 +14,15 @@ RETIME_SECONDS = 0.5  # a running session re-times its ticks (a full rerun) at m
 # With the auto speed, at most this much training per tick: big runs (50,000 x 5,000 x 64) stay responsive (Pause
 # waits one 0.05 s chunk at most), and a tick's drawing (~0.04 s) costs them under a fifth of their speed.
 TICK_BUDGET = 0.25
-# Less empty space above the title, so charts and metrics fit a 1280x800 laptop screen. The six metrics
-# share what the sidebar leaves (at 1024 px a column is ~80 px): their values shrink with the window
-# instead of being cut to "0.0…", and their labels wrap.
+# Less empty space above the title, so charts and metrics fit a 1280x800 laptop screen. (The metrics row sizes
+# itself: appkit/stage/metric_strip.js.)
 COMPACT_CSS = """<style>
 [data-testid='stMainBlockContainer'] {padding-top: 2.5rem; padding-bottom: 1rem}
-[data-testid='stMetricValue'] {font-size: clamp(1.25rem, calc((100vw - 540px) / 22), 2.25rem)}
-[data-testid='stMetricLabel'] p {white-space: normal}
 </style>"""
-# Presenter mode: larger metrics and buttons for the back of the room. On a 1024 px projector the scene and
-# control buttons pack closer, so each row stays one row and the charts fit the screen.
+# Presenter mode: larger buttons for the back of the room (and metrics: metric_strip's `big`). On a 1024 px
+# projector the scene and control buttons pack closer, so each row stays one row and the charts fit the screen.
 BIG_CSS = """<style>
 [data-testid='stMainBlockContainer'] {padding-top: 3.75rem}
-[data-testid='stMetricValue'] {font-size: clamp(1.6rem, 2.4vw, 3rem)}
-[data-testid='stMetricLabel'] p {font-size: clamp(1rem, 1.1vw, 1.3rem); white-space: normal}
 [data-testid='stMainBlockContainer'] button p {font-size: clamp(0.95rem, 1.05vw, 1.25rem); white-space: normal}
 [data-testid='stCaptionContainer'] p {font-size: clamp(1rem, 1.1vw, 1.25rem)}
 @media (max-width: 1100px) {
@@ -105,7 +100,7 @@ def live_view(s: session.Session, run_every: float | None, big: bool) -> None:
             alerts.error(run.error, icon=":material/warning:")
         iteration, params = run_view.replay(run)
         with metrics:
-            run_view.metrics_row(run, iteration)
+            run_view.metrics_row(run, iteration, big)
         with charts:
             run_view.charts(
                 run, iteration, params, s.ghosts, big, interval=run_every or TICK_SECONDS, on_edit=s.edit_weight

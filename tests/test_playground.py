@@ -33,6 +33,7 @@ from tests.support.apptest import (
     go,
     live_charts,
     metric,
+    metrics,
     ok,
     open_app,
     run_of,
@@ -98,8 +99,7 @@ def test_first_load_shows_the_tutorials_run_ready_to_train():
     }
     assert enabled(at) == {"train": True, "step": True, "step_one": True, "reset": False}
     assert button(at, "clear_ghosts").disabled
-    assert [m.label for m in at.metric] == METRICS
-    assert [m.value for m in at.metric] == ["0", "—", "—", "—", "—", "—"]
+    assert metrics(at) == list(zip(METRICS, ["0", "—", "—", "—", "—", "—"], strict=True))
     assert status(at).startswith("Ready: press Train")
     assert not at.warning and not at.error and not at.info
     assert not at.get("download_button")
@@ -172,7 +172,7 @@ def test_every_control_changes_the_run_and_the_url(f):
         assert run.lr_schedule == [(0, 0.3), (SPEED, value)]
         assert status(at) == f"Paused at iteration {SPEED + 1} (learning rate 0.3 → {value:g})."
     elif f.name == "iterations":  # a new budget for the same run
-        assert notes == [] and at.metric[0].label == f"Iteration (of {value:,})" and run.target == value
+        assert notes == [] and metrics(at)[0][0] == f"Iteration (of {value:,})" and run.target == value
     elif f.name == "speed":  # the steps of one update, and of Step
         assert notes == [] and button(at, "step").help == f"Train {value:,} steps: one chart update's worth"
         click(at, "step")
@@ -282,7 +282,7 @@ def test_train_n_more_after_done_continues_exactly():
     assert run_of(at) is run and run.status == RUNNING and run.iteration == 150 and run.target == 200
     ok(at.run())
     assert run.status == DONE and run.iteration == 200
-    assert at.metric[0].label == "Iteration (of 200)" and status(at).startswith("Done: 200 iterations")
+    assert metrics(at)[0][0] == "Iteration (of 200)" and status(at).startswith("Done: 200 iterations")
     assert button(at, "more").label == "Train 100 more"
     settings = Settings(iterations=100, speed=50)
     assert_same_training(run, uninterrupted(settings, 200))  # the same as one run of 200 steps
@@ -479,6 +479,13 @@ def test_the_charts_show_the_cost_curve_network_and_boundary_and_follow_the_tick
         np.testing.assert_array_equal(arrays["p"], flat_params(run.trainer.params))
         played = head["its"]  # the states the tick trained through, played on the way
         assert played == sorted(played) and (tick - 1) * SPEED < played[0] and played[-1] < tick * SPEED
+        # each state played carries its own numbers, read from the engine's history, so the metrics above the
+        # charts show the iteration the picture shows (not the tick's last one ahead of it)
+        cost = run.trainer.history["cost"]
+        assert len(head["mv"]) == len(played) + 1
+        for i, values in zip([*played, run.iteration], head["mv"], strict=True):
+            assert values[0] == f"{i:,}" and values[1] == f"{cost[i - 1]:.4f}"
+            assert values[3] == f"{100 * run.trainer.history['accuracy'][i - 1]:.1f} %" and values[2] == "—"
         shown.append(stages(at)["boundary"][1]["p"])
         ok(at.run())
     assert lengths == [SPEED, 2 * SPEED, 3 * SPEED]  # the train cost curve grows one tick per run

@@ -14,6 +14,7 @@ const nm = await import(new URL(`./netmath.js${version}`, import.meta.url).href)
 const { decode, loadPlotly } = await import(new URL(`./payload.js${version}`, import.meta.url).href);
 
 const stages = (window.__appkitStages ??= new Map()); // key -> Stage (survives element remounts)
+const strips = (window.__appkitStrips ??= new Map()); // key -> metrics strip (appkit/stage/metric_strip.js)
 
 // Streamlit fades an element while a rerun that will replace it is running (a long training tick);
 // the stage is live throughout, so it stays opaque.
@@ -106,6 +107,8 @@ class Stage {
     this.lastArrival = 0;
     this.shown = null; // parameters on screen now
     this.shownIter = null;
+    this.shownVals = null; // the numbers of the state shown (metrics, as text), for appkit/stage/metric_strip.js
+    this.shownNote = "";
     this.h = -1;
     this.paramsVersion = 0;
     this.viewVersion = 0;
@@ -172,11 +175,14 @@ class Stage {
     }
     this.lastArrival = now;
     const h = head.h;
+    const vals = head.mv || [];
+    this.shownNote = head.mn ?? "";
     if (h < 0 || !arrays.p) {
       // No network yet: points only.
       this.keys = [];
       this.h = -1;
       this.shown = null;
+      this.shownVals = vals.at(-1) ?? null;
       this.paramsVersion += 1;
       return;
     }
@@ -191,26 +197,30 @@ class Stage {
     if (!head.a && this.keys.length > 1) {
       // A rerun that repeats the parameters being played (the run's final rerun): let playback finish.
       const last = this.keys[this.keys.length - 1].p;
-      if (last.length === final.length && last.every((v, k) => v === final[k])) return;
+      if (last.length === final.length && last.every((v, k) => v === final[k])) {
+        this.keys[this.keys.length - 1].v = vals.at(-1); // its numbers may be newer (e.g. the steps per second)
+        return;
+      }
     }
     const animate =
       head.a && this.shown && this.h === h && this.activation === this.static.act && this.shown.length === size;
     this.activation = this.static.act;
     if (!animate) {
       this.h = h;
-      this.keys = [{ t: this.clock, p: final, iter: head.it, last: true }];
-      this.setShown(final, head.it);
+      this.keys = [{ t: this.clock, p: final, iter: head.it, v: vals.at(-1), last: true }];
+      this.setShown(final, head.it, vals.at(-1));
       this.stats.exactFinals += 1;
       return;
     }
     let end = this.keys.length ? this.keys[this.keys.length - 1].t : this.clock;
     if (end <= this.clock) {
       end = this.clock;
-      this.keys = [{ t: this.clock, p: this.shown, iter: this.shownIter, last: false }];
+      this.keys = [{ t: this.clock, p: this.shown, iter: this.shownIter, v: this.shownVals, last: false }];
     }
     const n = frames.length;
     frames.forEach((p, i) => {
-      this.keys.push({ t: end + (this.gap * (i + 1)) / n, p, iter: i === n - 1 ? head.it : its[i], last: i === n - 1 });
+      const last = i === n - 1;
+      this.keys.push({ t: end + (this.gap * (i + 1)) / n, p, iter: last ? head.it : its[i], v: vals[i], last });
     });
   }
 
@@ -225,9 +235,10 @@ class Stage {
     return { k, h, ...nm.offsets(h, k) };
   }
 
-  setShown(p, iter) {
+  setShown(p, iter, vals = this.shownVals) {
     this.shown = p;
     this.shownIter = iter;
+    this.shownVals = vals ?? null;
     this.paramsVersion += 1;
     this.drawn.full = false; // the full-resolution picture is of other parameters: draw it again at rest
   }
@@ -298,13 +309,14 @@ class Stage {
       if (keys.length === 1 || keys[0].t >= this.clock) {
         const k = keys[0];
         if (k.p !== this.shown) {
-          this.setShown(k.p, k.iter);
+          this.setShown(k.p, k.iter, k.v);
           if (k.last) this.stats.exactFinals += 1;
         }
       } else {
         const [a, b] = keys;
         const u = (this.clock - a.t) / (b.t - a.t);
-        this.setShown(nm.lerpParams(a.p, b.p, u), u < 0.5 ? a.iter : b.iter);
+        const near = u < 0.5 ? a : b; // the iteration and numbers shown: those of the nearer snapshot
+        this.setShown(nm.lerpParams(a.p, b.p, u), near.iter, near.v);
       }
       moving = keys.length > 1;
     } else {
@@ -325,7 +337,9 @@ class Stage {
       }, 120);
     }
     this.draw(moving);
-    for (const other of stages.values()) if (other.follow === this.key && other !== this) other.schedule();
+    for (const others of [stages, strips]) {
+      for (const other of others.values()) if (other.follow === this.key && other !== this) other.schedule();
+    }
     if (this.fullJob && !moving) {
       if (this.fullStep()) this.draw(false);
       if (this.fullJob) this.schedule();
@@ -1081,7 +1095,7 @@ class Stage {
     const p = Float64Array.from(this.shown);
     p[target.at] = value;
     const shown = (this.follow && stages.get(this.follow)) || this; // a follower shows its leader's parameters
-    shown.keys = [{ t: shown.clock, p, iter: shown.shownIter, last: true }];
+    shown.keys = [{ t: shown.clock, p, iter: shown.shownIter, v: shown.shownVals, last: true }];
     shown.setShown(p, shown.shownIter);
     shown.schedule();
     this.schedule();

@@ -30,15 +30,16 @@ def status(page: Page):
 
 def metric_value(page: Page, label: str):
     """The value element of the metric whose label starts with `label` (for `expect(...).to_have_text`)."""
-    box = page.locator("[data-testid='stMetric']").filter(
-        has=page.locator("[data-testid='stMetricLabel']", has_text=re.compile("^" + re.escape(label)))
+    box = page.locator("[data-testid='appkit-metric']").filter(
+        has=page.locator("[data-testid='appkit-metric-label']", has_text=re.compile("^" + re.escape(label)))
     )
-    return box.locator("[data-testid='stMetricValue']")
+    return box.locator("[data-testid='appkit-metric-value']")
 
 
 def metric(page: Page, label: str) -> str:
-    """The value shown now under the metric whose label starts with `label`. (Right after a status change
-    the metrics may not have arrived yet: wait with `wait_for_final_frame` or `expect(metric_value(...))`.)"""
+    """The value shown now under the metric whose label starts with `label`: the numbers of the state the
+    boundary stage shows in this frame. (Right after a status change the picture, and so the metrics, may still
+    be playing the last update: wait with `wait_for_final_frame` or `expect(metric_value(...))`.)"""
     from playwright.sync_api import expect
 
     value = metric_value(page, label)
@@ -71,15 +72,25 @@ COST_LAST_X_JS = """
 }
 """
 
-# True once the page shows the end of a run of `n` steps: the cost curve's last x is n - 1 and both stages
-# rest on iteration n at full resolution. The fragment run that drew them drew the metrics first, so the
-# metrics are that run's too. (Waiting for all of them also rides out Streamlit's occasional remount at
-# the end of a run, and the timer tick queued during the final rerun.)
+# True once the metrics strip shows the numbers of the state the boundary stage shows (it writes them in the
+# animation frame after the stage's).
+METRICS_DRAWN_JS = """
+() => {
+  const strip = window.__appkitStrips?.get("metrics"), boundary = window.__appkitStages?.get("boundary");
+  return !!strip && !!boundary && !!boundary.shownVals && strip.shown === boundary.shownVals;
+}
+"""
+
+# True once the page shows the end of a run of `n` steps: the cost curve's last x is n - 1, both stages
+# rest on iteration n at full resolution and the metrics show that state's numbers. (Waiting for all of them
+# also rides out Streamlit's occasional remount at the end of a run, and the timer tick queued during the
+# final rerun.)
 FINAL_FRAME_JS = f"""
 (n) => {{
   const atRest = {STAGE_AT_REST_JS.strip()};
   const costLastX = {COST_LAST_X_JS.strip()};
-  return costLastX() === n - 1 && atRest(["boundary", n]) && atRest(["network", n]);
+  const metricsDrawn = {METRICS_DRAWN_JS.strip()};
+  return costLastX() === n - 1 && atRest(["boundary", n]) && atRest(["network", n]) && metricsDrawn();
 }}
 """
 

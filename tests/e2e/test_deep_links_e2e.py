@@ -74,7 +74,7 @@ def open_link(browser: Browser, url: str) -> Page:
 def expect_deep_link_settings(page: Page) -> None:
     """The playground with 8 hidden units and 50,000 iterations, and the address bar still saying so (the
     Playground is the default page: Streamlit writes its address as `/`)."""
-    expect(page.locator("[data-testid='stMetricLabel']").first).to_have_text("Iteration (of 50,000)")
+    expect(page.locator("[data-testid='appkit-metric-label']").first).to_have_text("Iteration (of 50,000)")
     expect(page.get_by_role("slider", name="Hidden units")).to_have_value("8")
     expect(page).to_have_url(re.compile(r"^http://127\.0\.0\.1:\d+/(playground)?\?(.*&)?iters=50000(&|$)"))
     expect(page).to_have_url(re.compile(r"[?&]hidden=8(&|$)"))

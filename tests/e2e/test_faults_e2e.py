@@ -130,9 +130,9 @@ def open_page(browser: Browser, url: str, path: str = "") -> tuple[Page, list[st
 
 
 ITERATION_JS = """() => {
-    const metric = [...document.querySelectorAll("[data-testid='stMetric']")].find(
-        (m) => m.querySelector("[data-testid='stMetricLabel']")?.innerText.startsWith("Iteration (of"));
-    const value = metric?.querySelector("[data-testid='stMetricValue']")?.innerText.replace(/,/g, "").trim();
+    const metric = [...document.querySelectorAll("[data-testid='appkit-metric']")].find(
+        (m) => m.querySelector("[data-testid='appkit-metric-label']")?.innerText.startsWith("Iteration (of"));
+    const value = metric?.querySelector("[data-testid='appkit-metric-value']")?.innerText.replace(/,/g, "").trim();
     return value ? Number(value) : -1;
 }"""
 

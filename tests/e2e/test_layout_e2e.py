@@ -59,7 +59,7 @@ LAYOUT_JS = """
     cost: rect(document.querySelector(".st-key-cost_chart")),
     network: rect(document.querySelector(".st-key-network")),
     buttons,
-    metrics: [...main.querySelectorAll("[data-testid='stMetric']")].filter(shown)
+    metrics: [...main.querySelectorAll("[data-testid='appkit-metric']")].filter(shown)
       .map((m) => ({ text: m.innerText.replace(/\\s+/g, " "), cut: cut(m) })),
     share: [...document.querySelectorAll(".modebar-btn")].map((b) => b.dataset.title).filter((t) => /share/i.test(t)),
     header: rect(document.querySelector("[data-testid='stHeader']")),

@@ -132,7 +132,7 @@ def expect_playground_with(page: Page, lr: str, hidden: str, iterations: str, ti
     expect(page).to_have_url(re.compile(rf"[?&]hidden={hidden}(&|$)"), timeout=timeout)
     expect(page.get_by_role("slider", name="Learning rate")).to_have_attribute("aria-valuetext", lr, timeout=timeout)
     expect(page.get_by_role("slider", name="Hidden units")).to_have_value(hidden, timeout=timeout)
-    label = page.locator("[data-testid='stMetricLabel']").first
+    label = page.locator("[data-testid='appkit-metric-label']").first
     expect(label).to_have_text(f"Iteration (of {iterations})", timeout=timeout)
 
 
@@ -269,7 +269,7 @@ def presenter_1280(browser: Browser, app_url: str):
     page = open_app(browser, app_url, "/?present=1&scene=overfit", 1280, 800)
     expect(status(page)).to_contain_text("Done:")  # a scene link trains at once
     wait_for_final_frame(page, 20_000)  # the metrics of the run's end have arrived too
-    expect(page.locator("[data-testid='stMetricValue']").first).to_have_text("20,000")
+    expect(page.locator("[data-testid='appkit-metric-value']").first).to_have_text("20,000")
     screenshot(page, "presenter-overfit-1280x800.png")
     yield page
     page.context.close()
@@ -279,7 +279,7 @@ def test_presenter_1280x800_runs_the_scene(presenter_1280: Page) -> None:
     page = presenter_1280
     expect(page.locator("[class*='st-key-scene-']").get_by_role("button")).to_have_count(len(SCENES))
     assert float(metric(page, "Test cost")) > float(metric(page, "Train cost"))
-    for box in page.get_by_test_id("stMetric").all():  # no metric is pushed out of the window
+    for box in page.get_by_test_id("appkit-metric").all():  # no metric is pushed out of the window
         assert box.evaluate("(e) => e.getBoundingClientRect().right") <= 1280
     assert_clean(page)
 
@@ -288,7 +288,7 @@ def test_presenter_1280x800_runs_the_scene(presenter_1280: Page) -> None:
 CUT_TEXT_JS = """
 () => {
   const cut = (e) => e.scrollWidth > e.clientWidth + 1;
-  const selectors = ["[data-testid='stMetricValue']", "[data-testid='stMetricLabel']",
+  const selectors = ["[data-testid='appkit-metric-value']", "[data-testid='appkit-metric-label']",
                      "[data-testid='stMainBlockContainer'] button"];
   return selectors.flatMap((s) => [...document.querySelectorAll(s)])
     .filter((e) => e.offsetParent !== null && [e, ...e.querySelectorAll("*")].some(cut))

@@ -356,3 +356,43 @@ def test_step_and_plus_one_show_exactly_their_parameters(browser: Browser, app_u
     assert_no_traceback(page)
     page.guard.check()
     page.context.close()
+
+
+# After every painted frame (a task queued from requestAnimationFrame runs once the frame is drawn): the
+# iteration the boundary stage drew and the numbers the metrics row shows.
+SAMPLE_FRAMES_JS = """
+() => {
+  window.__frameSamples = [];
+  const text = (label) => [...document.querySelectorAll("[data-testid='appkit-metric']")]
+    .find((m) => m.querySelector("[data-testid='appkit-metric-label']").innerText.startsWith(label))
+    ?.querySelector("[data-testid='appkit-metric-value']").innerText;
+  const sample = () => {
+    const boundary = window.__appkitStages?.get("boundary");
+    if (boundary?.shown) window.__frameSamples.push([boundary.shownIter, text("Iteration"), text("Train cost")]);
+    if (window.__frameSamples.length < 5000) requestAnimationFrame(() => setTimeout(sample, 0));
+  };
+  requestAnimationFrame(() => setTimeout(sample, 0));
+}
+"""
+
+
+def test_the_metrics_show_the_state_the_picture_shows_in_every_frame(browser: Browser, app_url: str) -> None:
+    """While the stage plays each update's states, the metrics row shows the numbers of the state drawn in that
+    frame: the same iteration, and the engine's train cost at it (before, the metrics ran an update ahead)."""
+    page = open_app(browser, app_url)
+    page.evaluate(SAMPLE_FRAMES_JS)
+    train_to_the_end(page, 5000)
+    samples = page.evaluate("window.__frameSamples")
+    settings, _ = from_query({})
+    trainer = build_trainer(settings, build_data(settings))
+    trainer.train(5000)
+    cost = trainer.history["cost"]
+    trained = [(i, shown, c) for i, shown, c in samples if i]
+    iterations = {i for i, _, _ in trained}
+    assert len(iterations) > 20, f"too few states drawn to judge: {sorted(iterations)}"
+    for i, shown, c in trained:
+        assert shown == f"{i:,}", f"the picture shows iteration {i:,}, the metrics {shown}"
+        assert c == f"{cost[i - 1]:.4f}", f"iteration {i:,}: the metrics show cost {c}, the engine {cost[i - 1]:.4f}"
+    assert max(iterations) == 5000
+    page.guard.check()
+    page.context.close()

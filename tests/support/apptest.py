@@ -109,8 +109,20 @@ def by_label(elements, label: str):
     return found[0]
 
 
+def metrics(at: AppTest) -> list[tuple[str, str]]:
+    """The Playground's metrics as (label, value): the labels from the strip (appkit.metrics), the values the
+    boundary stage's last update carries for the state it rests on (what the browser shows at rest)."""
+    labels = [
+        decode(e.proto.bytes)[0]["l"] for e in at.get("bidi_component") if e.proto.component_name == "appkit.metrics"
+    ]
+    assert len(labels) == 1, f"one metrics strip expected, found {len(labels)}"
+    values = stages(at)["boundary"][0]["mv"][-1]
+    assert len(values) == len(labels[0])
+    return list(zip(labels[0], values, strict=True))
+
+
 def metric(at: AppTest, label_start: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label_start))
+    return next(value for label, value in metrics(at) if label.startswith(label_start))
 
 
 def status(at: AppTest) -> str:
