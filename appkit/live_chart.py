@@ -19,6 +19,8 @@ import base64
 import functools
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,12 @@ _CONFIG = {"responsive": True, "displaylogo": False, "showSendToCloud": False}
 
 _SENT = "_appkit_live_chart_sent"  # st.session_state: {key: static revision this session's browser holds}
 _KINDS = {np.dtype(np.float64): "f8", np.dtype(np.float32): "f4", np.dtype(np.uint8): "u1", np.dtype(np.int32): "i4"}
+_LEAVES = (str, int, float, bool, type(None))  # what pack returns as it is, without looking further
+# Static parts packed lately, by their input as JSON text: every session sends the same layout (and its ghosts)
+# on every update, and packing, serialising and hashing them again cost more than the rest of an update.
+_STATICS: OrderedDict[str, tuple[str, str, dict[str, np.ndarray]]] = OrderedDict()  # -> (revision, text, arrays)
+_STATICS_KEPT = 64
+_statics_lock = threading.Lock()
 
 # The component's js is the loader the stage uses: Streamlit sends a component's js with every update, so
 # the code (appkit/stage/live_chart.js) is an ES module the browser fetches once and caches.
@@ -41,7 +49,18 @@ _component = st.components.v2.component("appkit.live_chart", js=MODULE_LOADER, i
 
 
 def _plotly_js_url() -> str:
-    return asset_url(PLOTLY_FILE)  # the vendored cartesian bundle (1.5 MB): what the stage loads too
+    return _asset(PLOTLY_FILE)  # the vendored cartesian bundle (1.5 MB): what the stage loads too
+
+
+def _asset(name: str) -> str:
+    return _asset_at(name, st.get_option("server.baseUrlPath"))
+
+
+@functools.lru_cache(maxsize=16)
+def _asset_at(name: str, base_path: str) -> str:
+    """asset_url(name) under `base_path`, computed once: it declares the assets' component each call, which looks
+    the caller's module up in sys.modules (inspect.getmodule), ~0.1 ms in a server, twice per update."""
+    return asset_url(name)
 
 
 def figure_spec(figure: go.Figure | dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +89,8 @@ def pack(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
     """`value` with every 1-D numeric array replaced by a reference: {"$r": [x0, dx, n, last, kind]} for
     integers x0, x0 + dx, ..., x0 + (n - 1) dx followed by `last` (a thinned curve's iterations), else
     {"$b": name} with the array in `arrays` (sent as binary, not base64: a third smaller)."""
+    if isinstance(value, _LEAVES):
+        return value
     if isinstance(value, dict | list) and not (isinstance(value, dict) and "bdata" in value):
         items = value.items() if isinstance(value, dict) else enumerate(value)
         packed = {k: pack(v, arrays, f"{prefix}.{k}") for k, v in items}
@@ -95,14 +116,34 @@ def payload(
     """(static revision, bytes of one update). The static part (layout, config and the first `static_traces`
     traces) is in the bytes only when the browser does not hold it (`sent` is the revision it holds)."""
     traces = spec["data"]
-    static_arrays: dict[str, np.ndarray] = {}
     arrays: dict[str, np.ndarray] = {}
     # The other traces' data arrays go out every time; their names, colours and hover texts with the static part.
     moving = [pack(trace, arrays, f"d.{i}") for i, trace in enumerate(traces[static_traces:])]
+    styles = [{k: v for k, v in t.items() if not _is_data(v)} for t in moving]
+    revision, text, static_arrays = _static_part(traces[:static_traces], styles, spec["layout"])
+    head: dict[str, Any] = {"m": _asset("live_chart.js"), "k": key, "r": revision, "H": height}
+    head["d"] = [{k: v for k, v in t.items() if _is_data(v)} for t in moving]
+    if sent != revision:
+        head["s"] = json.loads(text)
+        arrays.update(static_arrays)
+    return revision, encode(head, arrays)  # plain JSON already: arrays are references, the static part parsed text
+
+
+def _static_part(traces: list, styles: list, layout: dict) -> tuple[str, str, dict[str, np.ndarray]]:
+    """(revision, JSON text, arrays) of the static part, from the cache when the same input was packed lately."""
+    try:  # the input as it is: typed arrays are base64 text already, so this is the C encoder's work alone
+        key = json.dumps([traces, styles, layout], sort_keys=True, separators=(",", ":"), allow_nan=True)
+    except TypeError:  # NumPy arrays or scalars in a dict figure: no key, packed afresh
+        key = None
+    with _statics_lock:
+        if key is not None and key in _STATICS:
+            _STATICS.move_to_end(key)
+            return _STATICS[key]
+    static_arrays: dict[str, np.ndarray] = {}
     fields = {
-        "data": pack(traces[:static_traces], static_arrays, "s"),
-        "styles": [{k: v for k, v in t.items() if not _is_data(v)} for t in moving],
-        "layout": spec["layout"],
+        "data": pack(traces, static_arrays, "s"),
+        "styles": styles,
+        "layout": layout,
         "config": _CONFIG,
         "plotly": _plotly_js_url(),
     }
@@ -110,13 +151,13 @@ def payload(
     digest = hashlib.blake2b(text.encode(), digest_size=8)
     for name, array in static_arrays.items():
         digest.update(name.encode() + array.tobytes())
-    revision = digest.hexdigest()
-    head: dict[str, Any] = {"m": asset_url("live_chart.js"), "k": key, "r": revision, "H": height}
-    head["d"] = [{k: v for k, v in t.items() if _is_data(v)} for t in moving]
-    if sent != revision:
-        head["s"] = json.loads(text)
-        arrays.update(static_arrays)
-    return revision, encode(head, arrays)  # plain JSON already: arrays are references, the static part parsed text
+    part = digest.hexdigest(), text, static_arrays
+    if key is not None:
+        with _statics_lock:
+            _STATICS[key] = part
+            while len(_STATICS) > _STATICS_KEPT:
+                _STATICS.popitem(last=False)
+    return part
 
 
 def _is_data(value: Any) -> bool:

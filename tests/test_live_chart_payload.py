@@ -62,3 +62,21 @@ def test_static_traces_must_fit_the_figure():
 
     with pytest.raises(ValueError, match="static_traces"):
         live_chart(figure(10), key="c", static_traces=3)
+
+
+def test_a_static_part_from_the_cache_is_the_one_packed_afresh():
+    from appkit import live_chart
+
+    ghosts = [("#1 · lr 10", np.linspace(1, 0.1, 4000)), ("#2 · lr 3", np.linspace(2, 0.5, 300))]
+    live_chart._STATICS.clear()
+    fresh = payload(figure(700, ghosts), "c", 300, static_traces=2, sent=None)
+    assert len(live_chart._STATICS) == 1
+    cached = payload(figure(700, ghosts), "c", 300, static_traces=2, sent=None)  # a new figure, equal content
+    assert cached == fresh  # the same revision and the same bytes
+    other = payload(figure(700, ghosts[:1]), "c", 300, static_traces=1, sent=None)
+    assert other[0] != fresh[0] and len(live_chart._STATICS) == 2
+    # A dict figure with NumPy arrays in its static part has no JSON key: packed afresh each time, same result.
+    spec = {"data": [{"type": "scatter", "x": np.arange(5.0), "y": np.ones(5)}], "layout": {"title": "t"}}
+    first = payload(spec, "n", 300, static_traces=1, sent=None)
+    assert payload(spec, "n", 300, static_traces=1, sent=None) == first and len(live_chart._STATICS) == 2
+    np.testing.assert_array_equal(unpack(first[1], {})["figure"]["data"][0]["y"], np.ones(5))
