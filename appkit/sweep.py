@@ -55,7 +55,8 @@ METRICS = {  # name -> (Result attribute, lower is better)
 CHECK_SECONDS = 0.1  # while training, should_stop and progress are called at least this often
 MAX_STACK_FLOATS = 1 << 21  # a stack's hidden layer k x (hidden+1) x m at most: ~16 MB an array, ~50 ms a step
 clock = time.monotonic  # when the checks are due (tests replace it)
-CURVE_KEEP = 2000  # a result keeps its cost curve thinned to this many points (exact values, the last kept)
+CURVE_POINTS = 200  # per curve on the chart (and kept), evenly spaced, the first and last iteration included
+CURVE_KEEP = 2000  # a long curve is thinned to this many evenly spaced steps, then to the chart's CURVE_POINTS
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Sweep:
     hidden_sizes: list
     seeds: list
     iterations: int
-    results: dict  # (lr, hidden, seed) -> Result, its costs thinned to CURVE_KEEP points
+    results: dict  # (lr, hidden, seed) -> Result, its costs those of the curve's steps (curve_steps)
     kept: dict = field(default_factory=dict)  # (lr, hidden, seed) -> iterations of a thinned curve's points
     # With batch sizes (0 = full) the columns are those at the one hidden size hidden_sizes[0], and the keys
     # of results and kept are (lr, batch, seed).
@@ -125,13 +126,27 @@ def keep_points(n: int, points: int = CURVE_KEEP) -> np.ndarray:
     return index
 
 
-def slimmed(result: Result, points: int = CURVE_KEEP) -> tuple[Result, np.ndarray | None]:
-    """The result with its cost curve thinned to `points` (and the kept iterations, None if all are kept),
-    and its divergence without the traceback, which held the trainer and its data alive."""
+@functools.lru_cache(maxsize=64)
+def curve_steps(n: int) -> np.ndarray:
+    """The steps of an n-step run whose costs a sweep keeps: the CURVE_POINTS its cost chart draws (evenly
+    spaced within CURVE_KEEP evenly spaced steps, as the chart always drew them), the first and the last
+    included. Only these costs are computed (train_many's record). One read-only array per n."""
+    kept = keep_points(n, CURVE_KEEP)
+    index = kept[keep_points(len(kept), CURVE_POINTS)]
+    index.flags.writeable = False
+    return index
+
+
+def slimmed(result: Result) -> tuple[Result, np.ndarray | None]:
+    """The result with its cost curve at curve_steps only (and those steps, None if they are all of them),
+    and its divergence without the traceback, which held the trainer and its data alive. A result of
+    train_many(record=curve_steps(n)) has them already; one retrained alone (it diverged) has every step."""
     diverged = result.diverged.with_traceback(None) if result.diverged is not None else None
-    if len(result.costs) <= points:
+    if result.steps is not None:
+        return replace(result, diverged=diverged), result.steps
+    if len(result.costs) <= CURVE_POINTS:
         return replace(result, costs=result.costs.copy(), diverged=diverged), None
-    index = keep_points(len(result.costs), points)
+    index = curve_steps(len(result.costs))
     return replace(result, costs=result.costs[index], diverged=diverged), index
 
 
@@ -381,8 +396,8 @@ def run_sweep(
     the share of the estimated work done (it may raise, too: the Sweep page's updates of its progress
     bar are where Streamlit ends a run whose tab closed or that a rerun replaces). After each hidden size:
     `partial(sweep)` with the results so far, and progress. activation, init, l1, l2, batch_size and
-    features are the playground's (train_many's meaning), so a cell is its run. Results keep cost curves of
-    at most CURVE_KEEP points (Sweep.curve gives their iterations).
+    features are the playground's (train_many's meaning), so a cell is its run. Results keep the costs of
+    the cost chart's steps only (curve_steps; Sweep.curve gives their iterations), and only those are computed.
 
     `threads` > 1 trains that many stacks at once on worker threads (NumPy releases the GIL in its loops),
     the largest first; the caller's thread then only waits, and makes every call of should_stop, progress
@@ -420,7 +435,9 @@ def run_sweep(
         configs = [Config(lr, stack.hidden, seed, init, l2) for lr, seed in stack.pairs]
         batch = stack.points(m) if stack.batch else None  # the engine's batch_size
         options = dict(activation=activation, l1=l1, batch_size=batch, features=features)
-        trained = train_many(X, Y, configs, iterations, X_test=X_test, Y_test=Y_test, on_step=on_step, **options)
+        record = curve_steps(iterations) if iterations > CURVE_POINTS else None
+        trained = train_many(X, Y, configs, iterations, X_test=X_test, Y_test=Y_test, on_step=on_step, record=record,
+                             **options)  # fmt: skip
         column = stack.hidden if sweep.batch_sizes is None else stack.batch
         return [((c.learning_rate, column, c.random_state), *slimmed(r)) for c, r in zip(configs, trained, strict=True)]
 
@@ -819,7 +836,6 @@ def boundaries_figure(
 
 # --- the cost curves ----------------------------------------------------------------------------------
 
-CURVE_POINTS = 200  # per curve, evenly spaced, the first and last iteration included
 RATE_RAMP = ["#9334e6", "#1a73e8", "#12b5cb", "#188038", "#f9ab00", "#e8710a", "#d93025"]  # cool = slow -> warm
 
 

@@ -69,10 +69,10 @@ def test_two_threads_train_two_stacks_at_once(monkeypatch):
     barrier, threads = threading.Barrier(2, timeout=30), set()
     original = batch.Stack.run
 
-    def run(self, iterations):
+    def run(self, iterations, record=None):
         threads.add(threading.get_ident())
         barrier.wait()
-        return original(self, iterations)
+        return original(self, iterations, record)
 
     monkeypatch.setattr(batch.Stack, "run", run)
     X, Y = moons(0, n=100)
@@ -107,3 +107,51 @@ def test_train_many_rejects_bad_arguments():
         train_many(X, Y, [Config()], 10, X_test=X)
     with pytest.raises(ValueError, match="2 data sets for 3 configs"):
         train_many(np.stack([X, X]), np.stack([Y, Y]), [Config()] * 3, 10)
+    for record in ([], [[0, 1]], [0.0, 1.0], [1, 1, 2], [2, 1], [-1, 3], [0, 10]):
+        with pytest.raises(ValueError, match="record must"):
+            train_many(X, Y, [Config()], 10, record=np.asarray(record))
+
+
+RECORD_CONFIGS = [Config(lr, h, seed) for lr in (0.3, 3.0, 10.0) for h in (2, 5) for seed in (0, 1)] + [
+    Config(1.0, 5, 2, "small", 0.3)  # with an L2 penalty in its cost
+]
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_recording_some_steps_gives_the_same_numbers(batch_size):
+    """record=steps: those steps' costs exactly, the same final parameters and the same diverged networks
+    (retrained alone: every step) as recording every step; 1,000 steps make two blocks of 500 points."""
+    X, Y = moons(0, n=500)
+    record = np.unique(np.r_[0, np.arange(3, 1000, 7), 999])
+    every = train_many(X, Y, RECORD_CONFIGS, 1000, batch_size=batch_size)
+    some = train_many(X, Y, RECORD_CONFIGS, 1000, batch_size=batch_size, record=record)
+    assert any(r.diverged is not None for r in every) and any(r.diverged is None for r in every)
+    for full, thin in zip(every, some, strict=True):
+        assert (full.diverged is None) == (thin.diverged is None), full.config
+        for name, value in full.params.items():
+            np.testing.assert_array_equal(thin.params[name], value)
+        if full.diverged is None:
+            np.testing.assert_array_equal(thin.steps, record)
+            np.testing.assert_array_equal(thin.costs, full.costs[record])
+        else:
+            assert thin.steps is None and str(thin.diverged) == str(full.diverged)
+            np.testing.assert_array_equal(thin.costs, full.costs)
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1.02, 1.1, 1.5, 2.0, 5.0])
+def test_the_divergence_check_flags_the_same_networks_with_fewer_costs(monkeypatch, ratio):
+    """The stack itself, with divergence ratios that put many steps' costs near the limit (at 1.0 the bound,
+    at least log 2, never rules a step out: every cost is computed) or none (5): the same networks flagged, and
+    the recorded costs of the others exact, with every step's cost computed or with those of `record` only."""
+    from twolayer import batch
+
+    monkeypatch.setattr(batch, "DIVERGENCE_RATIO", ratio)
+    X, Y = moons(1, n=400)
+    record = np.arange(0, 600, 50)
+    data = [(X, Y)] * len(RECORD_CONFIGS)
+    costs, bad = batch.Stack(RECORD_CONFIGS, data, "tanh").run(600)
+    some, some_bad = batch.Stack(RECORD_CONFIGS, data, "tanh").run(600, record)
+    np.testing.assert_array_equal(some_bad, bad)
+    np.testing.assert_array_equal(some[~bad], costs[~bad][:, record])
+    if ratio <= 2.0:  # both outcomes happen: some networks flagged (the rates of 10), some not
+        assert 0 < bad.sum() < len(bad)

@@ -74,6 +74,14 @@ def alone(data, lr: float, hidden: int, seed: int, iterations: int = ITERATIONS,
     return trainer
 
 
+def assert_curve_is(sweep: Sweep, key: tuple, costs: np.ndarray) -> None:
+    """The sweep kept the run's costs at the cost chart's steps, bit for bit: every step of a run of up to
+    CURVE_POINTS, else CURVE_POINTS of them, the first and the last (the cell's train cost) included."""
+    x, y = sweep.curve(*key)
+    assert len(x) == min(len(costs), CURVE_POINTS) and x[0] == 0 and x[-1] == len(costs) - 1
+    np.testing.assert_array_equal(y, costs[x])
+
+
 def accuracy(X, Y, params, activation="tanh") -> float:
     return float(np.mean((predict_proba(X, params, activation) > 0.5) == (Y > 0.5)))
 
@@ -101,7 +109,7 @@ def test_results_equal_training_alone(sweep, data, lr, hidden, seed):
     assert (result.diverged is None) == (trainer.diverged is None)
     if trainer.diverged is not None:
         assert str(result.diverged) == str(trainer.diverged)
-    np.testing.assert_array_equal(result.costs, trainer.history["cost"])  # bit for bit, length included
+    assert_curve_is(sweep, (lr, hidden, seed), trainer.history["cost"])  # bit for bit, up to its last step
     for name, value in trainer.params.items():
         np.testing.assert_array_equal(result.params[name], value, err_msg=name)
     # Accuracies and the test cost are those of the final parameters.
@@ -119,7 +127,7 @@ def test_a_cell_is_exactly_the_playgrounds_run_of_it(sweep, data, lr, hidden, se
             trainer.train(min(7, ITERATIONS - trainer.iteration))
     result = sweep.results[(lr, hidden, seed)]
     assert (result.diverged is None) == (trainer.diverged is None) == (lr < 10)
-    np.testing.assert_array_equal(result.costs, trainer.history["cost"])
+    assert_curve_is(sweep, (lr, hidden, seed), trainer.history["cost"])
     for name, value in trainer.params.items():
         np.testing.assert_array_equal(result.params[name], value, err_msg=name)
 
@@ -142,7 +150,7 @@ def test_results_equal_the_tutorials_fit(hidden, seed):
     sweep = run_sweep(data, [0.3], [hidden], [seed], ITERATIONS)
     params, costs = fit(X, Y, 0.3, hidden, ITERATIONS, random_state=seed)
     result = sweep.results[(0.3, hidden, seed)]
-    np.testing.assert_array_equal(result.costs, costs)
+    assert_curve_is(sweep, (0.3, hidden, seed), np.asarray(costs))
     for name, value in params.items():
         np.testing.assert_array_equal(result.params[name], value, err_msg=name)
     assert np.isnan(result.test_cost) and np.isnan(result.test_accuracy)
@@ -483,7 +491,10 @@ def test_long_curves_are_thinned_to_exact_values_with_the_last_kept(data):
     sweep = run_sweep(data, [0.1, 0.3, 10.0], [2], [0], iterations)
     trainer = alone(data, 0.3, 2, 0, iterations)
     x, y = sweep.curve(0.3, 2, 0)
-    assert len(y) == CURVE_KEEP and x[0] == 0 and x[-1] == iterations - 1
+    # The steps the chart drew when a sweep kept CURVE_KEEP of them: CURVE_POINTS evenly spaced among those.
+    kept = np.unique(np.rint(np.linspace(0, iterations - 1, CURVE_KEEP)).astype(int))
+    np.testing.assert_array_equal(x, kept[np.unique(np.rint(np.linspace(0, CURVE_KEEP - 1, CURVE_POINTS)).astype(int))])
+    assert len(y) == CURVE_POINTS and x[0] == 0 and x[-1] == iterations - 1
     np.testing.assert_array_equal(y, trainer.history["cost"][x])  # exact, float64
     assert sweep.value("train cost", 0.3, 2) == trainer.history["cost"][-1]
     assert sweep.kept[(0.1, 2, 0)] is sweep.kept[(0.3, 2, 0)]  # one array of kept iterations per length
@@ -491,7 +502,7 @@ def test_long_curves_are_thinned_to_exact_values_with_the_last_kept(data):
     if diverged.diverged is not None:
         assert diverged.diverged.__traceback__ is None  # it held the trainer and its data
     curve = next(t for t in curves_figure(sweep, seed=0).data if t.hovertemplate.startswith("α 0.3, 2 hidden"))
-    assert curve.x[-1] == iterations - 1 and len(curve.x) == CURVE_POINTS
+    np.testing.assert_array_equal(curve.x, x)
     np.testing.assert_allclose(curve.y, trainer.history["cost"][np.asarray(curve.x)], rtol=1e-6)
 
 
@@ -733,13 +744,14 @@ def test_curves_has_a_line_per_configuration(sweep):
         colours[t.name].add(t.line.color)
     assert all(len(c) == 1 for c in colours.values()) and len({next(iter(c)) for c in colours.values()}) == 2
     diverged = next(t for t in fig.data if t.hovertemplate.startswith("α 10, 5 hidden"))
-    costs = sweep.results[(10.0, 5, 0)].costs
+    steps, costs = sweep.curve(10.0, 5, 0)
     assert "diverged" in diverged.hovertemplate
-    assert diverged.x[-1] == len(costs) - 1 and diverged.y[-1] == pytest.approx(costs[-1], rel=1e-6)
+    assert diverged.x[-1] == steps[-1] < ITERATIONS - 1 and diverged.y[-1] == pytest.approx(costs[-1], rel=1e-6)
     fine_curve = next(t for t in fig.data if t.hovertemplate.startswith("α 0.3, 2 hidden"))
-    costs = sweep.results[(0.3, 2, 0)].costs
-    assert len(fine_curve.x) == CURVE_POINTS and fine_curve.x[0] == 0 and fine_curve.x[-1] == len(costs) - 1
-    np.testing.assert_allclose(fine_curve.y, costs[np.asarray(fine_curve.x)], rtol=1e-6)
+    steps, costs = sweep.curve(0.3, 2, 0)
+    assert len(fine_curve.x) == CURVE_POINTS and fine_curve.x[0] == 0 and fine_curve.x[-1] == ITERATIONS - 1
+    np.testing.assert_array_equal(fine_curve.x, steps)
+    np.testing.assert_allclose(fine_curve.y, costs, rtol=1e-6)
 
 
 # --- batch sizes as the columns -----------------------------------------------------------------

@@ -10,7 +10,7 @@ shuffles its epochs from its own seed, as `Trainer` does.
 import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -44,6 +44,7 @@ class Result:
     test_cost: float = np.nan  # cross-entropy on the test set, final parameters (NaN without one)
     test_accuracy: float = np.nan
     diverged: TrainingDiverged | None = field(default=None)
+    steps: np.ndarray | None = None  # the steps whose costs `costs` holds (train_many's record); None: every step
 
 
 def train_many(
@@ -60,6 +61,7 @@ def train_many(
     Y_test=None,
     threads: int = 1,
     on_step: Callable[[], None] | None = None,
+    record=None,
 ) -> list[Result]:
     """Trains every configuration for `iterations` steps; returns one Result per config, in order.
 
@@ -72,6 +74,12 @@ def train_many(
     same numbers. `on_step()`, if given, is called after every step of every stack (from the worker
     threads when threads > 1) and every ALONE_STEPS steps of a diverged network retrained alone; it may
     raise to abandon training (a stop flag: the exception reaches the caller).
+
+    `record` (increasing step numbers below `iterations`) keeps only those steps' costs: Result.costs then
+    holds them and Result.steps names them, the same values as recording every step. The costs of the other
+    steps are not computed (the cross-entropy's exp and log1p are ~10 % of a step) unless they might trip the
+    divergence check: a bound that needs no exp or log decides that, so a divergence is found at the same
+    step as before. A network that diverged is retrained alone, and its Result has every step (steps None).
     """
     configs = [_check_config(c) for c in configs]
     if not configs:
@@ -91,6 +99,12 @@ def train_many(
             raise ValueError(f"X_test must have {data[0][0].shape[0]} rows (features), like the training data")
     options = dict(activation=activation, l1=l1, batch_size=batch_size)
     threads = v.check_int("threads", threads, low=1, high=64)
+    if record is not None:
+        record = np.asarray(record)
+        if record.ndim != 1 or record.dtype.kind not in "iu" or not len(record):
+            raise ValueError("record must be a non-empty 1-D array of step numbers")
+        if record[0] < 0 or record[-1] >= iterations or np.any(np.diff(record) <= 0):
+            raise ValueError(f"record must hold increasing step numbers from 0 to {iterations - 1}")
     groups = []
     for hidden_size in sorted({c.hidden_size for c in configs}):
         same = [i for i, c in enumerate(configs) if c.hidden_size == hidden_size]
@@ -99,7 +113,7 @@ def train_many(
     def train_group(group):
         stack = Stack([configs[i] for i in group], [data[i] for i in group], **options)
         stack.on_step = on_step
-        return stack, *stack.run(iterations)
+        return stack, *stack.run(iterations, record)
 
     if threads == 1:
         trained = [train_group(group) for group in groups]
@@ -112,7 +126,8 @@ def train_many(
             if bad[j]:  # rare: redo alone, which finds the exact step and keeps the good ones
                 results[i] = _train_alone(configs[i], data[i], test and test[i], iterations, options, on_step)
             else:
-                results[i] = _result(configs[i], costs[j], stack.params(j), data[i], test and test[i], activation)
+                result = _result(configs[i], costs[j], stack.params(j), data[i], test and test[i], activation)
+                results[i] = result if record is None else replace(result, steps=record)
     return results
 
 
@@ -292,13 +307,19 @@ class Stack:
         if self.l1:
             np.add(self.grad, self.l1_weight * np.sign(self.theta), out=self.grad)
 
-    def run(self, iterations: int):
-        """Returns costs (k, iterations) and a flag per network that diverged (its costs unusable)."""
+    def run(self, iterations: int, record=None):
+        """Returns costs (k, iterations), or (k, len(record)) for the steps in `record`, and a flag per network
+        that diverged (its costs unusable)."""
         with np.errstate(all="ignore"):
-            return self._run(iterations)
+            return self._run(iterations, record)
 
-    def _run(self, iterations: int):
-        costs = np.empty((self.k, iterations))
+    def _run(self, iterations: int, record=None):
+        wanted = np.ones(iterations, dtype=bool)
+        if record is not None:
+            wanted[:] = False
+            wanted[record] = True
+        costs = np.empty((self.k, int(wanted.sum())))
+        kept = 0  # costs recorded so far
         bad = np.zeros(self.k, dtype=bool)
         first = None
         done = 0
@@ -313,15 +334,49 @@ class Stack:
                 self.step(self.Z2s[i], done + i)
                 if self.on_step is not None:
                     self.on_step()
-            c = block_costs(self.Z2s[:n, :, 0, :], self.S[:, 0, :], self.work[:n, :, 0, :]) + penalties  # (n, k)
-            first = c[0] if first is None else first
-            costs[:, done : done + n] = c.T
+            if first is None:  # the first step's cost: the divergence yardstick, always computed
+                first = (block_costs(self.Z2s[:1, :, 0, :], self.S[:, 0, :], self.work[:1, :, 0, :]) + penalties[:1])[0]
+            if wanted[done : done + n].all():
+                c = block_costs(self.Z2s[:n, :, 0, :], self.S[:, 0, :], self.work[:n, :, 0, :]) + penalties  # (n, k)
+            else:
+                c = self._some_costs(n, wanted[done : done + n], penalties, first)
+            rows = wanted[done : done + n]
+            costs[:, kept : kept + rows.sum()] = c[rows].T
+            kept += rows.sum()
             bad |= ~np.isfinite(c).all(axis=0) | ~np.isfinite(self.theta).all(axis=1)
             bad |= (c > DIVERGENCE_RATIO * first).any(axis=0)
             self.rate[bad] = self.scale[bad] = 0.0  # freeze the bad ones; they are redone alone
             self.theta[bad] = 0.0
             done += n
         return costs, bad
+
+    def _some_costs(self, n: int, wanted: np.ndarray, penalties: np.ndarray, first) -> np.ndarray:
+        """The costs of the block's wanted steps, as block_costs gives them, and of any step whose cost might
+        trip the divergence check; the others are set to a bound below the limit (finite, never recorded).
+
+        block_costs is (sum max(s z, 0) + sum log1p(e^-|z|)) / m; each log1p term is at most log 2, so the cost
+        is at most sum max(s z, 0) / m + log 2 (+ the penalties): where that stays under the limit (with room
+        for rounding), the step cannot be flagged and its exp and log1p are not needed."""
+        Z2s, work, m = self.Z2s[:n, :, 0, :], self.work[:n, :, 0, :], self.m
+        np.multiply(Z2s, self.S[:, 0, :], out=work)
+        np.maximum(work, 0.0, out=work)
+        hinge = work.sum(axis=-1)  # (n, k): block_costs' first sum
+        bound = (hinge / m + LOG2) * (1 + 1e-9) + 1e-12 + penalties
+        limit = DIVERGENCE_RATIO * first  # (k,)
+        exact = wanted[:, None] | ~(bound < limit)  # NaN and inf bounds are computed
+        i, j = np.nonzero(exact)
+        Z = Z2s[i, j]  # (rows, m): the same contiguous rows block_costs sums
+        np.abs(Z, out=Z)
+        np.negative(Z, out=Z)
+        np.exp(Z, out=Z)
+        np.log1p(Z, out=Z)
+        total = hinge[i, j] + Z.sum(axis=-1)
+        c = np.minimum(bound, limit)
+        c[i, j] = total / m + penalties[i, j]
+        return c
+
+
+LOG2 = float(np.log(2.0))
 
 
 def _check_config(config) -> Config:
