@@ -4,9 +4,11 @@ all drawn on screen; and, in this process, where the server's part of that time 
     python benchmarks/bench_sweep_page.py [--runs 5] [--repeats 3] [--port N]
 
 Starts `streamlit run app.py` (headless, 127.0.0.1, BLAS pinned to one thread as app.py pins it) and drives
-Debian's Chromium at 1280x800. Each run is a fresh browser context (a new session) on /sweep with a warm
-server, clicked once the page is drawn (its preview of the default grid); the page times, with its own clock
-(performance.now):
+Debian's Chromium at 1280x800. Each run is two fresh browser contexts (new sessions) on /sweep?dseed=k with a
+warm server: the first sweep of that data (trained: the page's default grid on moons of data seed k, a data
+set no sweep of this server has used), then the same sweep again (a second visitor: the server kept it,
+appkit.sweep.finished). Each is clicked once the page is drawn (its preview of the default grid); the page
+times, with its own clock (performance.now):
 - click: the Run sweep button's click (a capture-phase listener);
 - first / last message: the websocket messages the click brings, the last one before the charts are drawn
   (an init script wraps WebSocket); "bytes" is everything received between click and drawn;
@@ -17,7 +19,8 @@ server, clicked once the page is drawn (its preview of the default grid); the pa
   scattergl traces, every layout image; the frame paints right after.
 The page's caption gives the server's training time of the same click.
 
-Then, in this process, the page's default sweep `--repeats` times: training (`run_sweep`), building the three
+Then, in this process, the page's default sweep `--repeats` times: training (`run_sweep` with the page's
+`sweep_threads()`: 2 workers when no session trains), building the three
 figures as the page builds them, and serialising them as `st.plotly_chart` does (plotly's
 `return_figure_from_figure_or_data(validate_figure=True)` then `plotly.io.to_json`), with each figure's JSON size.
 Prints each run, the medians, and the load average before and after.
@@ -147,18 +150,20 @@ def server_split(repeats: int) -> list[dict]:
         curves_figure,
         heatmap_figure,
         run_sweep,
+        sweep_threads,
     )
     from twolayer.figures import plot_range
 
     settings = Settings()
     data = build_data(settings)
-    rows = []
+    rows, threads = [], sweep_threads()
     with threadpool_limits(1):
         for _ in range(repeats):
             t0 = time.perf_counter()
             sweep = run_sweep(
-                data, DEFAULT_RATES, DEFAULT_HIDDEN, [0], DEFAULT_ITERATIONS, activation=settings.activation
-            )
+                data, DEFAULT_RATES, DEFAULT_HIDDEN, [0], DEFAULT_ITERATIONS, activation=settings.activation,
+                threads=threads,
+            )  # fmt: skip
             t1 = time.perf_counter()
             figures = {
                 "heatmap": heatmap_figure(sweep, "train cost", (settings.learning_rate, settings.hidden_size)),
@@ -171,7 +176,7 @@ def server_split(repeats: int) -> list[dict]:
                 fig = plotly.tools.return_figure_from_figure_or_data(figure, validate_figure=True)
                 sizes[name] = len(plotly.io.to_json(fig, validate=False))
             t3 = time.perf_counter()
-            rows.append({"train_s": t1 - t0, "build_s": t2 - t1, "serialise_s": t3 - t2, **sizes})
+            rows.append({"threads": threads, "train_s": t1 - t0, "build_s": t2 - t1, "serialise_s": t3 - t2, **sizes})
     return rows
 
 
@@ -184,7 +189,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    results = []
+    results, repeats = [], []
     with streamlit_server("app.py") as base, sync_playwright() as pw:
         url = f"{base}/sweep"
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -193,8 +198,10 @@ def main() -> None:
             return
         one_run(browser, url)  # warm-up: the server's first sweep imports and compiles what it needs
         for k in range(args.runs):
-            r = one_run(browser, url)
+            r = one_run(browser, f"{url}?dseed={k + 1}")
+            again = one_run(browser, f"{url}?dseed={k + 1}")
             results.append(r)
+            repeats.append(again)
             print(
                 f"run {k + 1}: click -> first heat map {r['first_s']:.2f} s (received at {r['first_sent_s']:.2f} s), "
                 f"all drawn {r['drawn_s']:.2f} s "
@@ -203,6 +210,11 @@ def main() -> None:
                 f"{r['browser_s']:.2f} s drawing in the browser); {r['messages']} messages, "
                 f"{r['bytes'] / 1000:.0f} kB, largest {r['largest'] / 1000:.0f} kB"
                 + (f", page errors {r['errors']}" if r["errors"] else ""),
+                flush=True,
+            )
+            print(
+                f"run {k + 1}, the same sweep again: all drawn {again['drawn_s']:.2f} s after the click "
+                f"(caption {again['train_s']:.1f} s)" + (f", page errors {again['errors']}" if again["errors"] else ""),
                 flush=True,
             )
         browser.close()
@@ -216,11 +228,13 @@ def main() -> None:
         f"{med(results, 'train_s'):.1f} s, last message {med(results, 'last_msg_s'):.2f} s, drawing in the "
         f"browser {med(results, 'browser_s'):.2f} s, {med(results, 'bytes') / 1000:.0f} kB received"
     )
+    print(f"the same sweep again (kept by the server): all drawn {med(repeats, 'drawn_s'):.2f} s after the click")
     print(f"load average after the browser runs: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     split = server_split(args.repeats)
     for k, r in enumerate(split):
         print(
-            f"server {k + 1}: train {r['train_s']:.2f} s, build figures {r['build_s']:.3f} s, serialise "
+            f"server {k + 1}: train {r['train_s']:.2f} s ({r['threads']} threads), build figures {r['build_s']:.3f} s, "
+            f"serialise "
             f"{r['serialise_s']:.3f} s; JSON heatmap {r['heatmap'] / 1000:.0f} kB, boundaries "
             f"{r['boundaries'] / 1000:.0f} kB, curves {r['curves'] / 1000:.0f} kB"
         )

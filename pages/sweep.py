@@ -179,8 +179,6 @@ def train(
                 cache=finished,  # the same sweep again (a second click, another visitor) comes back at once
             )
             s.sweep = (sweep, data, settings, time.perf_counter() - start)
-            if sweep.reused:
-                st.toast("The same sweep ran before on this server: its results were kept.", icon=":material/bolt:")
             live.empty()
             slot.empty()
     except SweepBusy:
@@ -247,6 +245,8 @@ def main() -> None:
     n = len(sweep.results)
     at_hidden = "" if sweep.batch_sizes is None else f" of {sweep.hidden_sizes[0]} hidden units"
     st.caption(f"{n} networks{at_hidden} × {sweep.iterations:,} iterations in {seconds:.1f} s.")
+    if sweep.reused:
+        st.caption("The same sweep ran before on this server: its results were kept, not trained again.")
     has_test = data[2] is not None
     names = [m for m in METRICS if has_test or not m.startswith("test")]
     metric = st.radio("Show", names, horizontal=True, key="sweep_metric")
