@@ -37,7 +37,7 @@ import numpy as np
 
 from twolayer import Trainer, TrainingDiverged
 
-from . import server_load
+from . import server_load, tick_share
 from .build import Data, build_trainer
 from .settings import Settings
 
@@ -251,9 +251,11 @@ class Run:
     def tick_steps(self, budget_seconds: float) -> int:
         """Steps for one chart update: the setting's, or with the auto speed no more than fit in
         `budget_seconds`, so that big networks on big data still update smoothly (the run then takes
-        more updates)."""
+        more updates). With other sessions training in this process, the budget is this run's even share
+        (appkit/tick_share.py)."""
         steps = self.settings.steps_per_update()
         if self.settings.speed == 0 and self.step_seconds > 0:
+            budget_seconds = tick_share.training_seconds(budget_seconds, self)
             steps = min(steps, max(1, int(budget_seconds / self.step_seconds)))
         return steps
 

@@ -1,0 +1,27 @@
+"""How much training one chart update of a run may do when several sessions train in this process.
+
+A process runs every session's Python on one core. Each chart update costs its training plus a fixed
+overhead (Streamlit's script run, the page's elements, sending them: benchmarks/bench_update_cost.py), so
+the updates a process can deliver each second shrink as ticks train more. Under load, each session therefore
+trains less per update instead of updating less often: all training sessions together get TRAINING_CORES of
+the core, shared evenly, at the update rate they are asked for (appkit/server_load.py). A run then takes more
+updates but every session keeps moving smoothly; the numbers it computes are the same (training in smaller
+ticks is the same run). Alone, a session keeps the whole tick budget it had.
+
+Only the auto speed is shared out: a speed the user chose (steps per update) is kept.
+"""
+
+from . import server_load
+
+TRAINING_CORES = 0.5  # all sessions' training together, in cores: the rest is left for the updates themselves
+TICK_SECONDS = 0.1  # the playground's interval between chart updates when few sessions train (pages/playground.py)
+
+
+def training_seconds(budget: float, run: object) -> float:
+    """Seconds of training for one tick of `run`: `budget` alone; with others training, an even share of
+    TRAINING_CORES at the update rate the sessions are asked for, if that is less."""
+    sessions = server_load.training_sessions(besides=run) + 1
+    if sessions == 1:
+        return budget
+    interval = TICK_SECONDS * max(1.0, sessions / server_load.FULL_RATE_SESSIONS)
+    return min(budget, TRAINING_CORES * interval / sessions)

@@ -1,0 +1,61 @@
+"""Training per chart update under load (appkit/tick_share.py): an even share of TRAINING_CORES per session."""
+
+import pytest
+
+from appkit import server_load, tick_share
+from appkit.build import build_data
+from appkit.runstate import Run
+from appkit.settings import Settings
+
+
+class Clock:
+    now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def registry(monkeypatch):
+    """The process-wide registry on a fake clock, empty before and after."""
+    monkeypatch.setattr(server_load.time, "monotonic", Clock())
+    server_load._ticks.clear()
+    yield
+    server_load._ticks.clear()
+
+
+class Other:
+    """Another session's run, as the registry sees it."""
+
+
+def test_alone_a_run_keeps_its_budget_and_with_others_gets_an_even_share():
+    me, others = Other(), [Other() for _ in range(19)]
+    assert tick_share.training_seconds(0.25, me) == 0.25  # alone: the playground's TICK_BUDGET, unchanged
+    for count, run in enumerate(others, start=2):
+        server_load.ticked(run)
+        interval = tick_share.TICK_SECONDS * max(1, count / server_load.FULL_RATE_SESSIONS)
+        want = min(0.25, tick_share.TRAINING_CORES * interval / count)
+        assert tick_share.training_seconds(0.25, me) == pytest.approx(want)
+        # All sessions' training per second together stays within TRAINING_CORES of a core.
+        assert count * tick_share.training_seconds(0.25, me) / interval <= tick_share.TRAINING_CORES + 1e-12
+    assert tick_share.training_seconds(0.25, me) == pytest.approx(0.5 * 0.5 / 20)  # 20 sessions: 12.5 ms a tick
+    assert tick_share.training_seconds(0.005, me) == 0.005  # never more than the budget asked for
+
+
+def test_the_auto_speed_trains_fewer_steps_per_tick_under_load_and_a_chosen_speed_is_kept():
+    settings = Settings(samples=5000, hidden_size=64, iterations=50_000)
+    run = Run.start(settings, build_data(settings), probe=False)
+    run.step_seconds = 0.0001  # as a probe or the last chunk would measure it
+    alone = run.tick_steps(0.25)
+    assert alone == 2500  # 0.25 s of 0.1 ms steps
+    others = [Other() for _ in range(7)]
+    for other in others:
+        server_load.ticked(other)
+    share = tick_share.training_seconds(0.25, run)  # 8 sessions: 0.5 core x 0.2 s / 8 = 12.5 ms
+    assert run.tick_steps(0.25) == int(share / run.step_seconds) == 125
+    chosen = Run.start(Settings(samples=5000, hidden_size=64, iterations=50_000, speed=500), run.data, probe=False)
+    chosen.step_seconds = 0.0001
+    assert chosen.tick_steps(0.25) == 500  # a speed the user chose is kept, whatever the load
+    for other in others:
+        server_load.stopped(other)
+    assert run.tick_steps(0.25) == alone  # the others stopped: the whole budget again
