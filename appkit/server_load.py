@@ -15,20 +15,25 @@ logged): when the next tick started within 5 ms, 13 of 25 chart updates were los
 interval also stretches to STRETCH x the time a tick takes here (its pace, measured below).
 """
 
+import contextlib
+import os
 import statistics
+import sys
 import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 FULL_RATE_SESSIONS = 4  # sessions that train at the full update rate together (measured, README)
 RECENT_SECONDS = 1.0  # a run counts as training if it ticked this recently (a closed tab stops ticking)
 STRETCH = 1.5  # the interval is at least this many times a tick's time: a third of it is left for sending
 BEHIND = 1.25  # ticks this much further apart than the interval ran back to back: one took that long
-LONGEST = 1.0  # seconds: the interval never stretches further; ticks further apart are a pause, not a pace
-SAMPLES = 5  # a tick's training time is the median of the last few
-MEMORY = 10.0  # seconds a back-to-back tick is remembered: a slow spell does not slow a run for good
+LONGEST = 1.0  # seconds: the interval never stretches further; ticks 2 x further apart are a pause, not a pace
+SAMPLES = 3  # a tick's time is the median of the last few that ran back to back (at least two of them)
+MEMORY = 30.0  # seconds a back-to-back tick is remembered: a slow spell does not slow a run for good
+BACKGROUND_NICE = 19  # the CPU priority of bulk work (a sweep's training): the lowest
 
 _lock = threading.Lock()
 _ticks: dict[int, tuple[weakref.ref, float]] = {}  # id(run) -> (the run, when it last trained)
@@ -36,26 +41,21 @@ _ticks: dict[int, tuple[weakref.ref, float]] = {}  # id(run) -> (the run, when i
 
 @dataclass
 class Pace:
-    """What one run's ticks take. Each tick trains (`ticked`, from the first chunk on) and then asks for its
-    interval (`tick_seconds`); the time between two asks is the tick's period, from its first chunk to the
-    ask the part that trains. A period that overshoots the interval is the whole tick's time (the next
-    one started at once): its ratio to the training part scales later training times to whole ticks. Two
-    such ticks are needed (one alone may be a pause of the whole process, such as a garbage collection),
-    and the smaller ratio of the last two counts."""
+    """What one run's ticks take. Each tick trains (`ticked`) and then asks for its interval (`tick_seconds`):
+    the time between two asks is a tick's period. A period that overshoots the interval in force is the
+    tick's own time (the next one started at once, the browser's request waiting). At least two are needed:
+    one alone may be a pause of the whole process, such as a garbage collection."""
 
     run: weakref.ref
     current: float | None = None  # the interval in force: what the last full rerun (an ask without training) got
     asked: float | None = None  # when the previous tick asked, if it trained (so the period is one tick's)
-    started: float | None = None  # when this tick began training
-    training: deque = field(default_factory=lambda: deque(maxlen=SAMPLES))  # seconds, of recent ticks
-    ratios: deque = field(default_factory=lambda: deque(maxlen=2))  # (when, whole tick / its training)
+    trained: bool = False  # this tick has trained (the ask that follows ends a tick, not a full rerun)
+    overshoots: deque = field(default_factory=lambda: deque(maxlen=SAMPLES))  # (when, period) back to back
 
     def tick_time(self, now: float) -> float:
-        """Seconds a whole tick takes now, as far as measured (0 without two recent back-to-back ticks)."""
-        recent = [ratio for when, ratio in self.ratios if now - when <= MEMORY]
-        if len(recent) < 2 or not self.training:
-            return 0.0
-        return min(recent) * statistics.median(self.training)
+        """Seconds a tick takes now, as far as measured (0 without two recent back-to-back ticks)."""
+        recent = [period for when, period in self.overshoots if now - when <= MEMORY]
+        return statistics.median(recent) if len(recent) >= 2 else 0.0
 
 
 _paces: dict[int, Pace] = {}  # id(run) -> its pace
@@ -66,9 +66,7 @@ def ticked(run: object) -> None:
     now = time.monotonic()
     with _lock:
         _ticks[id(run)] = (weakref.ref(run), now)
-        pace = _paces.setdefault(id(run), Pace(weakref.ref(run)))
-        if pace.started is None:
-            pace.started = now
+        _paces.setdefault(id(run), Pace(weakref.ref(run))).trained = True
 
 
 def stopped(run: object) -> None:
@@ -76,7 +74,7 @@ def stopped(run: object) -> None:
         _ticks.pop(id(run), None)
         pace = _paces.get(id(run))
         if pace is not None:
-            pace.asked = pace.started = None  # the time until it trains again is not a tick's
+            pace.asked, pace.trained = None, False  # the time until it trains again is not a tick's
 
 
 def training_sessions(besides: object | None = None) -> int:
@@ -96,20 +94,41 @@ def tick_seconds(base: float, run: object) -> float:
     """The interval between `run`'s chart updates: `base` while up to FULL_RATE_SESSIONS sessions train at
     once, then longer in proportion, so the process's total work stays about the same; and at least
     STRETCH x the time one of its ticks takes here (see the module's docstring). Called once per tick, after
-    its training; a call without training since the previous one (a full rerun) only reads."""
+    its training; a call without training since the previous one is a full rerun's, whose answer the page
+    sets its tick timer to."""
     sessions = training_sessions(besides=run) + 1
     interval = base * max(1.0, sessions / FULL_RATE_SESSIONS)
     now = time.monotonic()
     with _lock:
         pace = _paces.setdefault(id(run), Pace(weakref.ref(run)))
-        if pace.started is not None and pace.asked is not None and now - pace.asked <= LONGEST:
-            period, training = now - pace.asked, max(now - pace.started, 1e-3)
-            pace.training.append(training)
-            if pace.current and period > BEHIND * pace.current:  # back to back: the period is the tick's
-                pace.ratios.append((now, period / training))
+        if pace.trained and pace.asked is not None and pace.current:
+            period = now - pace.asked
+            if BEHIND * pace.current < period <= 2 * LONGEST:  # back to back: the period is the tick's own
+                pace.overshoots.append((now, period))
         interval = min(LONGEST, max(interval, STRETCH * pace.tick_time(now)))
-        if pace.started is None:
-            pace.asked, pace.current = None, interval  # a full rerun: it sets the tick timer to this
+        if pace.trained:
+            pace.asked, pace.trained = now, False
         else:
-            pace.asked, pace.started = now, None
+            pace.asked, pace.current = None, interval  # a full rerun: it sets the tick timer to this
         return interval
+
+
+@contextlib.contextmanager
+def background() -> Iterator[None]:
+    """Runs the block at the lowest CPU priority (nice BACKGROUND_NICE), for bulk work such as a sweep's
+    training: when the cores are busy, the sessions' ticks and the event loop that sends their updates run
+    first. Linux schedules each thread on its own, so only the calling thread is lowered, and only on Linux
+    (elsewhere a thread id is no process id). Its priority is put back afterwards; a process that may not raise
+    a priority (not root) leaves that thread low until it ends (Streamlit runs scripts on threads of their own)."""
+    thread = threading.get_native_id()
+    before = None
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            before = os.getpriority(os.PRIO_PROCESS, thread)
+            os.setpriority(os.PRIO_PROCESS, thread, BACKGROUND_NICE)
+    try:
+        yield
+    finally:
+        if before is not None:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, thread, before)

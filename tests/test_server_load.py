@@ -3,6 +3,9 @@ The registry's clock is a fake one that moves only when a test moves it: a loade
 session stale."""
 
 import gc
+import os
+import sys
+import threading
 
 import pytest
 
@@ -137,14 +140,14 @@ def test_one_slow_tick_alone_does_not_stretch_it(clock):
     assert set(got) == {0.1}
 
 
-def test_the_stretch_follows_the_training_time_and_is_forgotten_after_a_while(clock):
+def test_the_stretch_holds_while_ticks_keep_pace_and_is_forgotten_after_a_while(clock):
     run = FakeRun()
     full_rerun(run)
     for _ in range(3):
         tick(run, clock, training=0.04, drawing=0.36)  # 0.4 s a tick, back to back
     assert full_rerun(run) == pytest.approx(0.6)  # the page sets its timer to 0.6 s: ticks no longer overlap
     got = [tick(run, clock, training=0.02, drawing=0.18, period=0.6) for _ in range(5)]
-    assert got[-1] == pytest.approx(0.3)  # the training takes half as long now: so does a tick, as measured
+    assert got == pytest.approx([0.6] * 5)  # measured 0.2 s now, but a tick that overlapped is recent
     clock.now += server_load.MEMORY
     assert tick(run, clock, training=0.02, drawing=0.18, period=0.6) == 0.1  # measured too long ago
 
@@ -164,7 +167,7 @@ def test_a_pause_between_ticks_is_not_a_tick(clock):
 def test_the_interval_stretches_at_most_to_the_longest(clock):
     run = FakeRun()
     full_rerun(run)
-    got = [tick(run, clock, training=0.1, drawing=0.8) for _ in range(4)]
+    got = [tick(run, clock, training=0.1, drawing=1.2) for _ in range(4)]  # 1.3 s a tick
     assert got[-1] == server_load.LONGEST
 
 
@@ -184,3 +187,29 @@ def test_more_sessions_and_slow_ticks_take_the_longer_of_the_two_intervals(clock
     assert ticks(drawing=0.08) == pytest.approx(0.2)  # 0.1 s ticks, within 0.2 s
     assert full_rerun(me) == pytest.approx(0.2)
     assert ticks(drawing=0.28) == pytest.approx(server_load.STRETCH * 0.3)  # 0.3 s ticks: 0.45 s
+
+
+# --- bulk work runs at the lowest priority -----------------------------------------------------------
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are Linux's")
+def test_background_lowers_only_its_own_thread_and_puts_it_back():
+    seen = {}
+
+    def work():
+        me = threading.get_native_id()
+        seen["before"] = os.getpriority(os.PRIO_PROCESS, me)
+        with server_load.background():
+            seen["inside"] = os.getpriority(os.PRIO_PROCESS, me)
+            seen["main thread"] = os.getpriority(os.PRIO_PROCESS, main)
+        seen["after"] = os.getpriority(os.PRIO_PROCESS, me)
+
+    main = threading.get_native_id()
+    ours = os.getpriority(os.PRIO_PROCESS, main)
+    thread = threading.Thread(target=work)  # a thread of its own: if it could not be raised again, it ends
+    thread.start()
+    thread.join()
+    assert seen["inside"] == server_load.BACKGROUND_NICE
+    assert seen["main thread"] == ours
+    if os.geteuid() == 0:  # only root may raise a priority again
+        assert seen["after"] == seen["before"]
