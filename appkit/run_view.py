@@ -48,8 +48,8 @@ def time_left(run: Run) -> str | None:
     return f"{100 * run.iteration / run.target:.0f} % · {left} left"
 
 
-def metric_labels(run: Run, upto: int) -> list[str]:
-    stopped = len(run.costs(upto)) > upto  # diverged: the cost that stopped the run, as the alert says
+def metric_labels(run: Run) -> list[str]:
+    stopped = run.diverged_cost is not None  # the metric shows the cost that stopped the run, as the alert says
     train = "Train cost (at the stop)" if stopped else "Train cost"
     return [f"Iteration (of {run.target:,})", train, "Test cost", "Train accuracy", "Test accuracy", "Steps / s"]
 
@@ -70,10 +70,10 @@ def metric_values(run: Run, upto: int) -> list[str]:
     ]
 
 
-def metrics_row(run: Run, upto: int, big: bool) -> None:
+def metrics_row(run: Run, big: bool) -> None:
     """The labels of the metrics above the charts; their numbers travel with the boundary stage's updates, so
     each frame shows the numbers of the state it draws (appkit/metric_strip.py)."""
-    metric_strip("metrics", metric_labels(run, upto), follow="boundary", big=big)
+    metric_strip("metrics", metric_labels(run), follow="boundary", big=big)
 
 
 def replay(run: Run) -> tuple[int, dict]:

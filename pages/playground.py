@@ -95,12 +95,10 @@ def live_view(s: session.Session, run_every: float | None, big: bool) -> None:
                 st.rerun()  # finished or diverged: redraw the buttons and stop the timer
             if run_every and retime_due(s, run_every, server_load.tick_seconds(TICK_SECONDS, run)):
                 st.rerun()  # other sessions started or stopped training: a new timer for this one
-        alerts, metrics, charts = st.container(), st.container(), st.container()
+        alerts, charts = st.container(), st.container()
         if run.error:
             alerts.error(run.error, icon=":material/warning:")
         iteration, params = run_view.replay(run)
-        with metrics:
-            run_view.metrics_row(run, iteration, big)
         with charts:
             run_view.charts(
                 run, iteration, params, s.ghosts, big, interval=run_every or TICK_SECONDS, on_edit=s.edit_weight
@@ -145,6 +143,9 @@ def main() -> None:
         if s.note:  # until the next change
             st.info(s.note, icon=":material/info:")
     run_controls(s, present)
+    # Outside the ticks: the labels change only with a full run (a new budget, a stop); the numbers come with
+    # the boundary stage's updates, so a tick sends nothing for them.
+    run_view.metrics_row(run, present)
     run_every = None
     if run.status == RUNNING:  # the tick timer, set afresh by every full run
         s.timed_at = time.monotonic()

@@ -10,6 +10,7 @@ they show, the iteration, the painted probability map. Every test fails on an un
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
@@ -378,11 +379,23 @@ SAMPLE_FRAMES_JS = """
 
 def test_the_metrics_show_the_state_the_picture_shows_in_every_frame(browser: Browser, app_url: str) -> None:
     """While the stage plays each update's states, the metrics row shows the numbers of the state drawn in that
-    frame: the same iteration, and the engine's train cost at it (before, the metrics ran an update ahead)."""
+    frame: the same iteration, and the engine's train cost at it (before, the metrics ran an update ahead). The
+    numbers travel with the boundary's updates: the ticks send nothing else for them."""
     page = open_app(browser, app_url)
     page.evaluate(SAMPLE_FRAMES_JS)
+    # Which websocket messages carry the strip, a stage, or the status line (drawn by full runs of the page only).
+    cdp, messages = page.context.new_cdp_session(page), []
+    cdp.send("Network.enable")
+    marks = (b"appkit.metrics", b"appkit.stage", b"(learning rate 0.3")
+    cdp.on(
+        "Network.webSocketFrameReceived",
+        lambda e: messages.append([m in base64.b64decode(e["response"]["payloadData"]) for m in marks]),
+    )
     train_to_the_end(page, 5000)
     samples = page.evaluate("window.__frameSamples")
+    strip, stages, full_runs = (sum(column) for column in zip(*messages, strict=True))
+    # the labels go out with the full runs (the click's, a re-timing's, the end's), not with the ticks' updates
+    assert stages > 20 and 1 <= strip <= full_runs, f"strip {strip}, stages {stages}, full runs {full_runs}"
     settings, _ = from_query({})
     trainer = build_trainer(settings, build_data(settings))
     trainer.train(5000)
