@@ -436,8 +436,9 @@ def run_sweep(
         batch = stack.points(m) if stack.batch else None  # the engine's batch_size
         options = dict(activation=activation, l1=l1, batch_size=batch, features=features)
         record = curve_steps(iterations) if iterations > CURVE_POINTS else None
-        trained = train_many(X, Y, configs, iterations, X_test=X_test, Y_test=Y_test, on_step=on_step, record=record,
-                             **options)  # fmt: skip
+        with server_load.background():  # nice 19: the sessions' ticks come first when the cores are busy
+            trained = train_many(X, Y, configs, iterations, X_test=X_test, Y_test=Y_test, on_step=on_step,
+                                 record=record, **options)  # fmt: skip
         column = stack.hidden if sweep.batch_sizes is None else stack.batch
         return [((c.learning_rate, column, c.random_state), *slimmed(r)) for c, r in zip(configs, trained, strict=True)]
 
