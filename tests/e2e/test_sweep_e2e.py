@@ -112,3 +112,31 @@ def test_cancel_stops_the_sweep_and_says_so(browser: Browser, server: tuple[str,
     expect(page.get_by_text("Choose the values and press Run sweep.")).to_be_visible()  # no results before
     assert active_sessions(url) == 1 and not page.errors, page.errors
     page.context.close()
+
+
+def test_the_same_sweep_again_is_drawn_without_training(browser: Browser, server: tuple[str, int]) -> None:
+    """Two visitors run the default grid on the same data: the first trains it, the second gets the results the
+    server kept (appkit.sweep.finished) with a note saying so, for a small share of the first one's CPU."""
+    url, pid = server
+    spent, captions = [], []
+    for visit in (1, 2):
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(WAIT)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))  # noqa: B023 - used before the next visit
+        page.goto(f"{url}/sweep?dseed=7")  # data no other test of this server sweeps
+        page.wait_for_selector(CONNECTED)
+        page.locator(".st-key-sweep_preview .main-svg").first.wait_for()
+        cpu = cpu_seconds(pid)
+        page.get_by_role("button", name="Run sweep").click()
+        page.locator(".st-key-sweep_curves .main-svg").first.wait_for(timeout=3 * WAIT)  # the last chart drawn
+        spent.append(cpu_seconds(pid) - cpu)
+        captions.append(page.get_by_text(re.compile(r"^25 networks × 2,000 iterations in")).inner_text())
+        kept = page.get_by_text(re.compile(r"^The same sweep ran before on this server: its results were kept"))
+        expect(kept).to_have_count(0 if visit == 1 else 1)
+        assert not errors, errors
+        context.close()
+    print(f"\nserver CPU: {spent[0]:.2f} s for the first sweep, {spent[1]:.2f} s for the same again; {captions}")
+    assert captions[1] == "25 networks × 2,000 iterations in 0.0 s."
+    assert spent[1] < spent[0] / 4, f"the repeat cost {spent[1]:.2f} s of CPU, the first sweep {spent[0]:.2f} s"
