@@ -13,7 +13,7 @@ import streamlit as st
 import streamlit.components.v1 as components_v1
 
 ASSETS = Path(__file__).with_name("stage")  # appkit/stage/
-PLOTLY_FILE = "plotly-cartesian.min.js"  # official plotly.js-cartesian-dist-min, pinned (stage/VENDORED.md)
+PLOTLY_FILE = "plotly-basic.min.js"  # official plotly.js-basic-dist-min, pinned (stage/VENDORED.md)
 FAVICON = ASSETS / "favicon.png"  # the page's icon, served by Streamlit itself (not from a font server)
 _CSS_HEIGHT = re.compile(r"[a-z0-9.,()+\- ]{1,120}")  # e.g. "max(320px, min(900px, calc(100vh - 330px)))"
 
@@ -48,18 +48,13 @@ def css_height(height: int | str) -> int | str:
 # every update, so it is only this loader; the code is an ES module from appkit/stage/ (the header's "m"),
 # fetched once and cached by the browser. Each module exports render(component, head, bytes) and unmounted(key).
 MODULE_LOADER = (  # kept short: it goes out with every update. A newline marks it as code, not a file path
-    "const M=(window.__appkitStageModules??=new Map());\n"
+    "const M=window.__appkitStageModules??=new Map;\n"
     "export default function(c){"
-    "const u=c.data instanceof Uint8Array?c.data:new Uint8Array(c.data);"
-    "const n=new DataView(u.buffer,u.byteOffset,4).getUint32(0,true);"
-    "const h=JSON.parse(new TextDecoder().decode(u.subarray(4,4+n)));h.n=n;"
-    # start fetching plotly.js at once, alongside the module
-    "const p=h.s&&h.s.plotly;"
-    'if(p&&!window.Plotly&&!document.querySelector(`link[href="${p}"]`))'
-    "document.head.appendChild(Object.assign(document.createElement('link'),{rel:'preload',as:'script',href:p}));"
-    "if(!M.has(h.m))M.set(h.m,import(new URL(h.m,location.href).href));"
+    "const u=new Uint8Array(c.data),n=new DataView(u.buffer).getUint32(0,1),"
+    "h=JSON.parse(new TextDecoder().decode(u.subarray(4,4+n)));h.n=n;"
+    "M.has(h.m)||M.set(h.m,import(new URL(h.m,location.href).href).catch(e=>{M.delete(h.m);throw e}));"
     "const m=M.get(h.m);"
-    "m.then(x=>x.render(c,h,u)).catch(e=>{M.delete(h.m);console.warn('appkit:',e)});"
+    "m.then(x=>x.render(c,h,u)).catch(e=>console.warn('appkit:',e));"
     "return()=>m.then(x=>x.unmounted(h.k)).catch(()=>{})}"
 )
 

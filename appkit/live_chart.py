@@ -4,7 +4,7 @@
 zoom). `live_chart` mounts one `<div>` per key and redraws it with `Plotly.react`, so the DOM node,
 the user's zoom and the modebar state survive every update.
 
-plotly.js is the vendored cartesian bundle in appkit/stage/ (1.5 MB, pinned by checksum; see assets.py),
+plotly.js is the vendored basic bundle in appkit/stage/ (1.2 MB, pinned by checksum; see assets.py),
 served by Streamlit itself and never fetched from a CDN. The page loads it once, shared with the stage.
 
 An update is binary (appkit/assets.py `encode`, as the stage's): the traces with their arrays as raw bytes
@@ -49,7 +49,7 @@ _component = st.components.v2.component("appkit.live_chart", js=MODULE_LOADER, i
 
 
 def _plotly_js_url() -> str:
-    return _asset(PLOTLY_FILE)  # the vendored cartesian bundle (1.5 MB): what the stage loads too
+    return _asset(PLOTLY_FILE)  # the vendored basic bundle (1.2 MB): what the stage loads too
 
 
 def _asset(name: str) -> str:

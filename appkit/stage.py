@@ -61,9 +61,9 @@ shown) taken since the previous update, not including `params`. With `snapshots=
 activation also jumps.
 
 Assets are served from appkit/stage/ (stage.js, netmath.js and the vendored official
-plotly.js-cartesian-dist-min bundle, pinned by checksum) by a `components.v1.declare_component(path=...)`
+plotly.js-basic-dist-min bundle, pinned by checksum) by a `components.v1.declare_component(path=...)`
 as live_chart serves plotly.js: nothing loads from the internet. The stage uses a Plotly already on the
-page, else loads the cartesian bundle (1.5 MB) without leaving it in `window.Plotly`, so pages that
+page, else loads the basic bundle (1.2 MB) without leaving it in `window.Plotly`, so pages that
 need the full bundle (scattergl, for live_chart) still load theirs.
 """
 

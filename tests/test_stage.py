@@ -47,14 +47,14 @@ def test_vendored_plotly_matches_its_checksum_and_licence():
     assert expected[1] == PLOTLY_FILE
     assert hashlib.sha256(bundle).hexdigest() == expected[0]
     assert "MIT License" in (ASSETS / "LICENSE.plotly.txt").read_text()
-    assert len(bundle) < 2_000_000  # the point of it: the full bundle is 4.8 MB
+    assert len(bundle) < 1_300_000  # the point of it: the full bundle is 4.8 MB, the cartesian one 1.5 MB
 
 
 def test_vendored_plotly_is_the_plotly_js_version_of_the_python_package():
     full = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()[:300]
     vendored = (ASSETS / PLOTLY_FILE).read_text()[:300]
     version = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", full).group(1)
-    assert re.search(r"plotly\.js \(cartesian - minified\) v(\d+\.\d+\.\d+)", vendored).group(1) == version
+    assert re.search(r"plotly\.js \(basic - minified\) v(\d+\.\d+\.\d+)", vendored).group(1) == version
 
 
 def test_flat_params_is_the_layout_netmath_reads():

@@ -15,7 +15,7 @@ export function decode(head, u8) {
   return arrays;
 }
 
-// One plotly.js for the page (the vendored cartesian bundle, one promise): loaded once, parsed once. A
+// One plotly.js for the page (the vendored basic bundle, one promise): loaded once, parsed once. A
 // failed load is forgotten, so the next caller tries again.
 export function loadPlotly(url) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
