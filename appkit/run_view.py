@@ -93,12 +93,13 @@ def replay(run: Run) -> tuple[int, dict]:
     return iteration, params
 
 
-def charts(
-    run: Run, iteration: int, params: dict, ghosts: list, big: bool, interval: float = 0.1, on_edit=None
-) -> None:
+def charts(run: Run, ghosts: list, big: bool, interval: float = 0.1, on_edit=None) -> None:
     """The cost curve on the left; on the right the stage: the network and the decision boundary, drawn in
-    the browser from the parameters (and, while training, from the states the tick trained through). With
-    `on_edit`, a weight typed into the network view calls on_edit(name, index, value) (appkit.stage)."""
+    the browser from the parameters (and, while training, from the states the tick trained through); below
+    them the replay slider, when the run rests. With `on_edit`, a weight typed into the network view calls
+    on_edit(name, index, value) (appkit.stage). No container of their own: each is one more block a tick sends."""
+    left, right = st.columns([2, 3])  # filled below, after the slider that chooses what they show
+    iteration, params = replay(run)
     X, Y, X_test, Y_test = run.data
     history = {key: values[:iteration] for key, values in run.trainer.history.items()}
     history["cost"] = run.costs(iteration)  # with the cost that stopped a diverged run
@@ -114,7 +115,6 @@ def charts(
     shown = (X_test_rows, y_test) if s.show_test else (None, None)  # the axes still hold the test points
     args = (params, s.activation, X_rows, y, *shown, axes)
     live = dict(snapshots=played, iteration=iteration, big=big, interval=interval, features=s.features)
-    left, right = st.columns([2, 3])
     with left:
         stage("network", *args, **live, height=HALF_HEIGHT, views=("network",), follow="boundary", on_edit=on_edit)
         figure = cost_figure(

@@ -106,7 +106,8 @@ async ({ zoom, zoomMethod, iterations }) => {
 
   const finalLabel = iterations.toLocaleString("en-US");
   const iterationMetric = () => [...document.querySelectorAll("[data-testid='appkit-metric']")]
-    .find((m) => m.innerText.startsWith("Iteration"))?.querySelector("[data-testid='appkit-metric-value']")?.innerText.trim();
+    .find((m) => m.innerText.startsWith("Iteration"))
+    ?.querySelector("[data-testid='appkit-metric-value']")?.innerText.trim();
   const statusDone = () => [...document.querySelectorAll("[data-testid='stCaptionContainer']")]
     .some((c) => c.innerText.startsWith("Done:"));
   const heatmapHref = (p) => p?.querySelector(".main-svg .hm image")?.getAttribute("href") ?? "";
@@ -164,7 +165,8 @@ STATE_JS = """
     ?.find((t) => t.name === "train cost");
   return {
     status: [...document.querySelectorAll("[data-testid='stCaptionContainer']")].map((c) => c.innerText),
-    metrics: [...document.querySelectorAll("[data-testid='appkit-metric']")].map((m) => m.innerText.replace(/\\n+/g, " ")),
+    metrics: [...document.querySelectorAll("[data-testid='appkit-metric']")]
+      .map((m) => m.innerText.replace(/\\n+/g, " ")),
     costLastX: cost && cost.x.length ? Number(cost.x[cost.x.length - 1]) : null,
     buttons: [...document.querySelectorAll("[data-testid='stButton'] button")].filter((b) => b.offsetParent)
       .map((b) => b.innerText + (b.disabled ? " (disabled)" : "")),

@@ -95,14 +95,9 @@ def live_view(s: session.Session, run_every: float | None, big: bool) -> None:
                 st.rerun()  # finished or diverged: redraw the buttons and stop the timer
             if run_every and retime_due(s, run_every, server_load.tick_seconds(TICK_SECONDS, run)):
                 st.rerun()  # other sessions started or stopped training: a new timer for this one
-        alerts, charts = st.container(), st.container()
         if run.error:
-            alerts.error(run.error, icon=":material/warning:")
-        iteration, params = run_view.replay(run)
-        with charts:
-            run_view.charts(
-                run, iteration, params, s.ghosts, big, interval=run_every or TICK_SECONDS, on_edit=s.edit_weight
-            )
+            st.error(run.error, icon=":material/warning:")
+        run_view.charts(run, s.ghosts, big, interval=run_every or TICK_SECONDS, on_edit=s.edit_weight)
         run_view.downloads(run)  # in the fragment: a tick that follows the final rerun draws it again
 
     view()
