@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from .assets import MODULE_LOADER, asset_url, encode
+from .assets import MODULE_LOADER, PLOTLY_FILE, asset_url, encode
 
 _component = st.components.v2.component("appkit.metrics", js=MODULE_LOADER, isolate_styles=False)
 
@@ -32,6 +32,7 @@ def payload(key: str, labels: Sequence[str], *, follow: str, big: bool = False) 
     if isinstance(labels, str) or not labels or not all(isinstance(label, str) for label in labels):
         raise ValueError(f"labels must be a non-empty list of str, got {labels!r:.80}")
     head = {"m": asset_url("metric_strip.js"), "k": key, "f": follow, "l": list(labels), "big": bool(big)}
+    head["p"] = asset_url(PLOTLY_FILE)  # the strip comes first on the page: it starts loading the charts' plotly.js
     return encode(head, {})
 
 

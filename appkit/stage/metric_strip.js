@@ -98,6 +98,11 @@ class Strip {
 // Called by the component for every update (only when the labels change: the element's bytes are the same
 // on every training tick, and Streamlit passes on only new data).
 export function render(component, head) {
+  // The first of the Playground's components to arrive: start fetching plotly.js for the charts below it now.
+  const plotly = head.p;
+  if (plotly && !window.Plotly && !document.querySelector(`link[href="${plotly}"]`)) {
+    document.head.appendChild(Object.assign(document.createElement("link"), { rel: "preload", as: "script", href: plotly }));
+  }
   let strip = strips.get(head.k);
   if (!strip) {
     strip = new Strip(head.k);

@@ -10,8 +10,8 @@
 // and when updates stop the picture rests on exactly the last parameters.
 
 const version = new URL(import.meta.url).search;
-const nm = await import(new URL(`./netmath.js${version}`, import.meta.url).href);
-const { decode, loadPlotly } = await import(new URL(`./payload.js${version}`, import.meta.url).href);
+const sibling = (name) => import(new URL(`./${name}${version}`, import.meta.url).href);
+const [nm, { decode, loadPlotly }] = await Promise.all([sibling("netmath.js"), sibling("payload.js")]); // at once
 
 const stages = (window.__appkitStages ??= new Map()); // key -> Stage (survives element remounts)
 const strips = (window.__appkitStrips ??= new Map()); // key -> metrics strip (appkit/stage/metric_strip.js)
