@@ -14,14 +14,20 @@ Only the auto speed is shared out: a speed the user chose (steps per update) is 
 from . import server_load
 
 TRAINING_CORES = 0.5  # all sessions' training together, in cores: the rest is left for the updates themselves
+# A tick trains at least this share of the auto speed's steps (a run in at most 4 x AUTO_UPDATES updates): the
+# step time is wall time, which on a busy machine counts the wait for a core too, and without a floor the ticks
+# of 6 sessions shrank to an eighth and their runs took 40 x as long as alone (benchmarks/bench_load.py, load 5-14).
+FLOOR = 0.25
 TICK_SECONDS = 0.1  # the playground's interval between chart updates when few sessions train (pages/playground.py)
 
 
 def training_seconds(budget: float, run: object) -> float:
-    """Seconds of training for one tick of `run`: `budget` alone; with others training, an even share of
-    TRAINING_CORES at the update rate the sessions are asked for, if that is less."""
+    """Seconds of training for one tick of `run` (a runstate.Run): `budget` alone; with others training, an
+    even share of TRAINING_CORES at the update rate the sessions are asked for, if that is less, but no less
+    than FLOOR of the auto speed's steps."""
     sessions = server_load.training_sessions(besides=run) + 1
     if sessions == 1:
         return budget
     interval = TICK_SECONDS * max(1.0, sessions / server_load.FULL_RATE_SESSIONS)
-    return min(budget, TRAINING_CORES * interval / sessions)
+    floor = FLOOR * run.settings.steps_per_update() * run.step_seconds
+    return min(budget, max(TRAINING_CORES * interval / sessions, floor))

@@ -28,8 +28,16 @@ class Other:
     """Another session's run, as the registry sees it."""
 
 
+def fast_run() -> Run:
+    """A run whose steps take 1 us (set, not timed): the share, not the floor, limits its ticks."""
+    settings = Settings(samples=5000, hidden_size=64, iterations=50_000)
+    run = Run.start(settings, build_data(settings), probe=False)
+    run.step_seconds = 1e-6
+    return run
+
+
 def test_alone_a_run_keeps_its_budget_and_with_others_gets_an_even_share():
-    me, others = Other(), [Other() for _ in range(19)]
+    me, others = fast_run(), [Other() for _ in range(19)]
     assert tick_share.training_seconds(0.25, me) == 0.25  # alone: the playground's TICK_BUDGET, unchanged
     for count, run in enumerate(others, start=2):
         server_load.ticked(run)
@@ -40,21 +48,22 @@ def test_alone_a_run_keeps_its_budget_and_with_others_gets_an_even_share():
         assert count * tick_share.training_seconds(0.25, me) / interval <= tick_share.TRAINING_CORES + 1e-12
     assert tick_share.training_seconds(0.25, me) == pytest.approx(0.5 * 0.5 / 20)  # 20 sessions: 12.5 ms a tick
     assert tick_share.training_seconds(0.005, me) == 0.005  # never more than the budget asked for
+    me.step_seconds = 0.0002  # slow steps (or a busy machine): at least FLOOR of the auto speed's 3,125 steps
+    assert tick_share.training_seconds(0.25, me) == pytest.approx(tick_share.FLOOR * 3125 * 0.0002)
 
 
 def test_the_auto_speed_trains_fewer_steps_per_tick_under_load_and_a_chosen_speed_is_kept():
-    settings = Settings(samples=5000, hidden_size=64, iterations=50_000)
-    run = Run.start(settings, build_data(settings), probe=False)
-    run.step_seconds = 0.0001  # as a probe or the last chunk would measure it
+    run = fast_run()
+    run.step_seconds = 0.00001  # as a probe or the last chunk would measure it
     alone = run.tick_steps(0.25)
-    assert alone == 2500  # 0.25 s of 0.1 ms steps
+    assert alone == 3125  # the auto speed's steps (50,000 / 16) fit in 0.25 s
     others = [Other() for _ in range(7)]
     for other in others:
         server_load.ticked(other)
     share = tick_share.training_seconds(0.25, run)  # 8 sessions: 0.5 core x 0.2 s / 8 = 12.5 ms
-    assert run.tick_steps(0.25) == int(share / run.step_seconds) == 125
+    assert run.tick_steps(0.25) == int(share / run.step_seconds) == 1250
     chosen = Run.start(Settings(samples=5000, hidden_size=64, iterations=50_000, speed=500), run.data, probe=False)
-    chosen.step_seconds = 0.0001
+    chosen.step_seconds = 0.00001
     assert chosen.tick_steps(0.25) == 500  # a speed the user chose is kept, whatever the load
     for other in others:
         server_load.stopped(other)
