@@ -425,7 +425,10 @@ def run_sweep(
     stacks = plan_stacks(learning_rates, hidden_sizes, seeds, m, columns)
     if threads > 1:
         stacks = split_for_threads(stacks, threads)
-    speed = speed or Speed(1.0, 0.0)  # without a measured speed, progress counts steps of stacks
+    # The lanes are dealt by the work estimated with `speed`, or without one by the hidden layers' floats; without a
+    # measured speed progress counts steps of stacks.
+    cost = [(speed or Speed(0.0, 1.0)).step(stack, m) for stack in stacks]
+    speed = speed or Speed(1.0, 0.0)
     weights = [iterations * speed.step(stack, m) for stack in stacks]
     sweep = Sweep(list(learning_rates), list(hidden_sizes), list(seeds), iterations, {})
     sweep.batch_sizes = columns if batch_sizes is not None else None
@@ -459,7 +462,7 @@ def run_sweep(
             partial(sweep)
 
     if threads > 1:
-        _train_on_threads(stacks, weights, iterations, threads, train_stack, keep, check, show)
+        _train_on_threads(stacks, weights, lanes(cost, threads), iterations, train_stack, keep, check, show)
         order = [(lr, stack.hidden if sweep.batch_sizes is None else stack.batch, seed)
                  for stack in stacks for lr, seed in stack.pairs]  # fmt: skip
         sweep.results = {key: sweep.results[key] for key in order}  # in the plan's order, as with one thread
@@ -497,10 +500,11 @@ def _train_in_turn(stacks, weights, iterations, train_stack, keep, check, partia
             checked(done / total)
 
 
-def _train_on_threads(stacks, weights, iterations, threads, train_stack, keep, check, partial) -> None:
-    """The stacks on `threads` worker threads (`lanes`); this thread waits for them, keeps each finished stack's
-    results, calls check at least every CHECK_SECONDS and partial when a column's last stack is in. A check that
-    raises (a stop) or a worker's error makes every worker stop at its next step, and is raised once they have."""
+def _train_on_threads(stacks, weights, dealt, iterations, train_stack, keep, check, partial) -> None:
+    """The stacks on one worker thread per lane of `dealt` (`lanes`); this thread waits for them, keeps each
+    finished stack's results, calls check at least every CHECK_SECONDS and partial when a column's last stack is
+    in. A check that raises (a stop) or a worker's error makes every worker stop at its next step, and is raised
+    once they have."""
     total, done = sum(weights), 0.0
     steps = [0] * len(stacks)  # each stack's steps so far (written by its worker only)
     stop = threading.Event()
@@ -521,7 +525,7 @@ def _train_on_threads(stacks, weights, iterations, threads, train_stack, keep, c
                 return
 
     workers = [threading.Thread(target=work, args=(lane,), name=f"sweep-{i}", daemon=True)
-               for i, lane in enumerate(lanes(weights, threads))]  # fmt: skip
+               for i, lane in enumerate(dealt)]  # fmt: skip
     left = Counter((stack.hidden, stack.batch) for stack in stacks)  # stacks still to finish, per column
     check(0.0)
     for worker in workers:

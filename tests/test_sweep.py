@@ -217,10 +217,13 @@ def test_two_threads_train_stacks_at_once_with_the_same_numbers(data, monkeypatc
     caller, trained_on, called_on = threading.get_ident(), set(), set()
     original = appkit.sweep.train_many
 
-    def spy(*args, **kwargs):
+    lane_of = {}
+
+    def spy(X, Y, configs, *args, **kwargs):
         trained_on.add(threading.get_ident())
+        lane_of[configs[0].hidden_size] = threading.get_ident()
         assert "threads" not in kwargs  # each stack on one thread
-        return original(*args, **kwargs)
+        return original(X, Y, configs, *args, **kwargs)
 
     monkeypatch.setattr(appkit.sweep, "train_many", spy)
     seen = []
@@ -228,6 +231,8 @@ def test_two_threads_train_stacks_at_once_with_the_same_numbers(data, monkeypatc
     options = dict(progress=mark, should_stop=lambda: mark() or False, partial=lambda s: seen.append(set(s.results)))
     two = run_sweep(data, RATES, [1, 2, 5], SEEDS, 100, threads=2, **options)
     assert len(trained_on) == 2 and caller not in trained_on and called_on == {caller}
+    # Dealt by the hidden layers' floats (6 units a network against 2 + 3): 5 hidden units alone, 1 and 2 together.
+    assert lane_of[1] == lane_of[2] != lane_of[5]
     assert len(seen) == 3 and seen[-1] == set(two.results)
     for results in seen:  # partial results hold whole columns only
         assert {
