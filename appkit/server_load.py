@@ -33,6 +33,7 @@ BEHIND = 1.25  # ticks this much further apart than the interval ran back to bac
 LONGEST = 1.0  # seconds: the interval never stretches further; ticks 2 x further apart are a pause, not a pace
 SAMPLES = 3  # a tick's time is the median of the last few that ran back to back (at least two of them)
 MEMORY = 30.0  # seconds a back-to-back tick is remembered: a slow spell does not slow a run for good
+FASTER = 0.5  # ... nor once ticks train this much faster than when they ran back to back
 BACKGROUND_NICE = 19  # the CPU priority of bulk work (a sweep's training): the lowest
 
 _lock = threading.Lock()
@@ -42,20 +43,28 @@ _ticks: dict[int, tuple[weakref.ref, float]] = {}  # id(run) -> (the run, when i
 @dataclass
 class Pace:
     """What one run's ticks take. Each tick trains (`ticked`) and then asks for its interval (`tick_seconds`):
-    the time between two asks is a tick's period. A period that overshoots the interval in force is the
-    tick's own time (the next one started at once, the browser's request waiting). At least two are needed:
-    one alone may be a pause of the whole process, such as a garbage collection."""
+    the time between two asks is a tick's period, from its first chunk to the ask the part that trains. A
+    period that overshoots the interval in force is the tick's own time (the next one started at once, the
+    browser's request waiting). At least two are needed: one alone may be a pause of the whole process, such
+    as a garbage collection. They are forgotten once the training part is twice as fast again as when they
+    were measured (the spell that slowed the ticks, an upload being read beside them, has passed)."""
 
     run: weakref.ref
     current: float | None = None  # the interval in force: what the last full rerun (an ask without training) got
     asked: float | None = None  # when the previous tick asked, if it trained (so the period is one tick's)
-    trained: bool = False  # this tick has trained (the ask that follows ends a tick, not a full rerun)
-    overshoots: deque = field(default_factory=lambda: deque(maxlen=SAMPLES))  # (when, period) back to back
+    started: float | None = None  # when this tick began training (its first chunk), None before it trains
+    training: deque = field(default_factory=lambda: deque(maxlen=SAMPLES))  # the training parts of recent ticks
+    overshoots: deque = field(default_factory=lambda: deque(maxlen=SAMPLES))  # (when, period, training) back to back
 
     def tick_time(self, now: float) -> float:
         """Seconds a tick takes now, as far as measured (0 without two recent back-to-back ticks)."""
-        recent = [period for when, period in self.overshoots if now - when <= MEMORY]
-        return statistics.median(recent) if len(recent) >= 2 else 0.0
+        recent = [(period, training) for when, period, training in self.overshoots if now - when <= MEMORY]
+        if len(recent) < 2:
+            return 0.0
+        if statistics.median(self.training) < FASTER * min(training for _, training in recent):
+            self.overshoots.clear()
+            return 0.0
+        return statistics.median(period for period, _ in recent)
 
 
 _paces: dict[int, Pace] = {}  # id(run) -> its pace
@@ -66,7 +75,9 @@ def ticked(run: object) -> None:
     now = time.monotonic()
     with _lock:
         _ticks[id(run)] = (weakref.ref(run), now)
-        _paces.setdefault(id(run), Pace(weakref.ref(run))).trained = True
+        pace = _paces.setdefault(id(run), Pace(weakref.ref(run)))
+        if pace.started is None:
+            pace.started = now
 
 
 def stopped(run: object) -> None:
@@ -74,7 +85,7 @@ def stopped(run: object) -> None:
         _ticks.pop(id(run), None)
         pace = _paces.get(id(run))
         if pace is not None:
-            pace.asked, pace.trained = None, False  # the time until it trains again is not a tick's
+            pace.asked = pace.started = None  # the time until it trains again is not a tick's
 
 
 def training_sessions(besides: object | None = None) -> int:
@@ -101,13 +112,14 @@ def tick_seconds(base: float, run: object) -> float:
     now = time.monotonic()
     with _lock:
         pace = _paces.setdefault(id(run), Pace(weakref.ref(run)))
-        if pace.trained and pace.asked is not None and pace.current:
-            period = now - pace.asked
+        if pace.started is not None and pace.asked is not None and pace.current:
+            period, training = now - pace.asked, now - pace.started
+            pace.training.append(training)
             if BEHIND * pace.current < period <= 2 * LONGEST:  # back to back: the period is the tick's own
-                pace.overshoots.append((now, period))
+                pace.overshoots.append((now, period, training))
         interval = min(LONGEST, max(interval, STRETCH * pace.tick_time(now)))
-        if pace.trained:
-            pace.asked, pace.trained = now, False
+        if pace.started is not None:
+            pace.asked, pace.started = now, None
         else:
             pace.asked, pace.current = None, interval  # a full rerun: it sets the tick timer to this
         return interval

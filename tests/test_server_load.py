@@ -146,10 +146,22 @@ def test_the_stretch_holds_while_ticks_keep_pace_and_is_forgotten_after_a_while(
     for _ in range(3):
         tick(run, clock, training=0.04, drawing=0.36)  # 0.4 s a tick, back to back
     assert full_rerun(run) == pytest.approx(0.6)  # the page sets its timer to 0.6 s: ticks no longer overlap
-    got = [tick(run, clock, training=0.02, drawing=0.18, period=0.6) for _ in range(5)]
-    assert got == pytest.approx([0.6] * 5)  # measured 0.2 s now, but a tick that overlapped is recent
+    got = [tick(run, clock, training=0.03, drawing=0.17, period=0.6) for _ in range(5)]
+    assert got == pytest.approx([0.6] * 5)  # 0.2 s now, but ticks that overlapped are recent, and train about as fast
     clock.now += server_load.MEMORY
-    assert tick(run, clock, training=0.02, drawing=0.18, period=0.6) == 0.1  # measured too long ago
+    assert tick(run, clock, training=0.03, drawing=0.17, period=0.6) == 0.1  # measured too long ago
+
+
+def test_the_stretch_is_forgotten_once_ticks_train_twice_as_fast_again(clock):
+    """An upload read beside the ticks held the GIL: a few ticks trained slowly and ran back to back."""
+    run = FakeRun()
+    full_rerun(run)
+    for _ in range(3):
+        tick(run, clock, training=0.3, drawing=0.2)  # 0.5 s a tick, back to back
+    assert full_rerun(run) == pytest.approx(0.75)
+    got = [tick(run, clock, training=0.02, drawing=0.05, period=0.75) for _ in range(4)]
+    assert got[:2] == pytest.approx([0.75, 0.75])  # the recent training parts: still the slow ones in the median
+    assert got[2:] == [0.1, 0.1]
 
 
 def test_a_pause_between_ticks_is_not_a_tick(clock):
