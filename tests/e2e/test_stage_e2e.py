@@ -17,7 +17,7 @@ from tests.support.servers import streamlit_server
 from twolayer import Trainer
 from twolayer.activations import ACTIVATIONS
 from twolayer.data import make_dataset
-from twolayer.figures import plot_range
+from twolayer.figures import cost_figure, plot_range
 from twolayer.network import init_params, predict_proba
 
 pytestmark = pytest.mark.e2e
@@ -125,10 +125,15 @@ def test_logaddexp_is_numpys(math_page):
 
 
 def test_vendored_plotly_has_the_traces_the_charts_need(math_page):
+    """The bundle draws every trace of the cost chart (train and test curves, ghosts, a marker) and the stage's
+    points (scatter: stage.js paints the map itself); it is the small basic bundle, not one with heat maps."""
     math_page.add_script_tag(path=str(ASSETS / PLOTLY_FILE))
-    traces = math_page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)")
-    assert {"scatter", "heatmap", "contour"} <= set(traces)
-    assert "scattergl" not in traces  # documented in appkit/stage/VENDORED.md
+    traces = set(math_page.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)"))
+    history = {"cost": np.linspace(1, 0, 50), "test_cost": np.linspace(1, 0.2, 50)}
+    figure = cost_figure(history, iterations=100, ghosts=[("#2 · lr 10", np.linspace(1, 0.5, 80))], marker=20)
+    needed = {trace.get("type", "scatter") for trace in figure["data"]} | {"scatter"}
+    assert needed <= traces, f"the bundle lacks {needed - traces}"
+    assert "heatmap" not in traces and "scattergl" not in traces  # documented in appkit/stage/VENDORED.md
 
 
 # ---- the demo app ------------------------------------------------------------------------------------
