@@ -40,9 +40,10 @@ MONITOR_JS = """
     return done;
   };
 
-  // Blank: detached, collapsed, or fewer drawn trace groups (.trace, heatmap image) than traces.
-  const image = (p) => p.querySelector(".main-svg .hm image")?.href.baseVal ?? "";
-  const drawn = (p) => p.querySelectorAll(".main-svg .trace").length + (image(p) ? 1 : 0);
+  // Blank: detached, collapsed, or fewer drawn trace groups (.trace) than traces.
+  const drawn = (p) => p.querySelectorAll(".main-svg .trace").length;
+  // What the second chart draws: where its moving line starts (the path of its first trace).
+  const line = (p) => p.querySelector(".main-svg .trace .js-line")?.getAttribute("d")?.slice(0, 40) ?? "";
   const blank = (p) => !p.isConnected || p.getBoundingClientRect().height < 50 || drawn(p) < p.data.length;
   const frame = () => {
     if (m.stop) return;
@@ -50,8 +51,7 @@ MONITOR_JS = """
     m.frames++;
     if (plots.some(blank)) m.blank++;
     plots.forEach((p, i) => m.titles[i].add(p.querySelector(".gtitle")?.textContent));
-    const href = image(plots[1]);
-    m.images.add(href.length + ":" + href.slice(href.length / 2, href.length / 2 + 200));
+    m.images.add(line(plots[1]));
   };
   requestAnimationFrame(frame);
 }
@@ -101,10 +101,10 @@ def test_live_chart_updates_in_place(chromium_path: Path, server: str) -> None:
             # Zoom both charts a few updates in, as a box zoom with the mouse would.
             page.wait_for_function("+document.body.innerText.match(/Update (\\d+) of/)?.[1] >= 8", timeout=30_000)
             zoomed = page.evaluate("""async () => {
-                const [loss, heat] = window.__lc.plots;
+                const [loss, moving] = window.__lc.plots;
                 await Plotly.relayout(loss, {"xaxis.range": [2, 5]});
-                await Plotly.relayout(heat, {"xaxis.range": [-0.5, 0.5], "yaxis.range": [-0.5, 0.5]});
-                return [loss, heat].map((p) => [p._fullLayout.xaxis.range, p.querySelector(".gtitle").textContent]);
+                await Plotly.relayout(moving, {"xaxis.range": [-0.5, 0.5], "yaxis.range": [-0.5, 0.5]});
+                return [loss, moving].map((p) => [p._fullLayout.xaxis.range, p.querySelector(".gtitle").textContent]);
             }""")
             page.get_by_text(f"Update {N_UPDATES} of {N_UPDATES} (done)").wait_for(timeout=90_000)
             page.wait_for_function(  # the last figures are drawn ...
@@ -121,7 +121,7 @@ def test_live_chart_updates_in_place(chromium_path: Path, server: str) -> None:
     updates = len(r["titles"][0])
     print(
         f"\nframes={r['frames']} blank={r['blank']} mounts={r['mounts']} removed={r['removed']} "
-        f"distinct titles={updates} heatmap images={r['images']} "
+        f"distinct titles={updates} line paths={r['images']} "
         f"Plotly.react median={statistics.median(r['reactMs']):.0f} ms over {len(r['reactMs'])} calls, "
         f"long tasks {r['longTaskMs'] / max(updates, 1):.0f} ms/update; "
         f"websocket {sum(ws_frames) / 1024:.0f} KiB in {len(ws_frames)} frames, max {max(ws_frames) / 1024:.0f} KiB"

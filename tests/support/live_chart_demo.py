@@ -1,4 +1,4 @@
-"""Live-chart demo: a `run_every=0.2` fragment redraws a line chart and a 100x100 heatmap with 500 points.
+"""Live-chart demo: a `run_every=0.2` fragment redraws a line chart and a moving boundary line with 500 points.
 
 Run from the repository root: `PYTHONPATH=. streamlit run tests/support/live_chart_demo.py`; open
 `/?updates=N` to stop after N updates (default 100). Used by `tests/e2e/test_live_chart.py`.
@@ -9,8 +9,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from appkit.live_chart import live_chart
-
-GRID = np.linspace(-1.5, 1.5, 100, dtype=np.float32)
 
 
 @st.cache_data
@@ -32,8 +30,9 @@ def loss_figure(t: int) -> go.Figure:
 def boundary_figure(t: int) -> go.Figure:
     X, y = points()
     phase = 0.15 * t
-    Z = 1 / (1 + np.exp(-4 * (1 - np.hypot(GRID[None, :] - 0.3 * np.cos(phase), GRID[:, None]))))  # (100, 100)
-    fig = go.Figure(go.Heatmap(x=GRID, y=GRID, z=Z.astype(np.float32), zmin=0, zmax=1, colorscale="RdBu"))
+    angle = np.linspace(0, 2 * np.pi, 100, dtype=np.float32)  # a unit circle whose centre moves with the updates
+    circle = go.Scatter(x=np.cos(angle) + 0.3 * np.cos(phase), y=np.sin(angle), mode="lines", name="boundary")
+    fig = go.Figure(circle)
     fig.add_trace(
         go.Scatter(
             x=X[:, 0], y=X[:, 1], mode="markers", marker={"color": y, "colorscale": "RdBu", "size": 5}, showlegend=False
