@@ -108,6 +108,8 @@ def main() -> None:
             f"{args.speed or 'auto'} steps per update; {args.users} users{' drawing' if args.draw else ''}; "
             f"load {os.getloadavg()}"
         )
+        if args.users == "protocol":  # warm up: a fresh server's first page run imports and builds the app
+            asyncio.run(run_protocol_sessions(url, 1, 100, backends=backends, speed=args.speed))
         print(TABLE_HEADER)
         for n in [int(s) for s in args.sessions.split(",")]:
             rows = []
