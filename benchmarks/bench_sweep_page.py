@@ -214,7 +214,9 @@ def main() -> None:
             )
             print(
                 f"run {k + 1}, the same sweep again: all drawn {again['drawn_s']:.2f} s after the click "
-                f"(caption {again['train_s']:.1f} s)" + (f", page errors {again['errors']}" if again["errors"] else ""),
+                f"(caption {again['train_s']:.1f} s; last message {again['last_msg_s']:.2f} s, then "
+                f"{again['browser_s']:.2f} s drawing in the browser)"
+                + (f", page errors {again['errors']}" if again["errors"] else ""),
                 flush=True,
             )
         browser.close()
