@@ -10,6 +10,12 @@ from appkit.scenes import SCENES
 from appkit.settings import UPLOAD
 
 TICK_SECONDS = 0.1  # one chart update per tick while training, when few sessions train at once
+# When a tick ends later than its interval, the browser's timer has already asked for the next one, and
+# Streamlit drops the finished tick's messages that are not sent yet as the next run starts (the fragment's
+# queued deltas): on a loaded machine 13 of 25 updates were lost with < 5 ms between ticks, 1 of 132 with 20 ms
+# (issue 10's fairness benchmark, the server's sends logged). Each tick therefore ends with a short wait,
+# which lets the server's event loop send it; it costs no CPU and fits in the interval when ticks are quick.
+SEND_SECONDS = 0.02
 RETIME_SECONDS = 0.5  # a running session re-times its ticks (a full rerun) at most this often
 # With the auto speed, at most this much training per tick: big runs (50,000 x 5,000 x 64) stay responsive (Pause
 # waits one 0.05 s chunk at most), and a tick's drawing (~0.04 s) costs them under a fifth of their speed.
@@ -99,6 +105,8 @@ def live_view(s: session.Session, run_every: float | None, big: bool) -> None:
             st.error(run.error, icon=":material/warning:")
         run_view.charts(run, s.ghosts, big, interval=run_every or TICK_SECONDS, on_edit=s.edit_weight)
         run_view.downloads(run)  # in the fragment: a tick that follows the final rerun draws it again
+        if run.status == RUNNING and run_every:
+            time.sleep(SEND_SECONDS)  # let the server send this tick's update before the next tick can start
 
     view()
 
