@@ -369,7 +369,10 @@ SAMPLE_FRAMES_JS = """
     ?.querySelector("[data-testid='appkit-metric-value']").innerText;
   const sample = () => {
     const boundary = window.__appkitStages?.get("boundary");
-    if (boundary?.shown) window.__frameSamples.push([boundary.shownIter, text("Iteration"), text("Train cost")]);
+    // Only when the picture on screen is of the state the stage holds (a jump received since the last frame is
+    // drawn in the next one, with its numbers).
+    const drawn = boundary?.shown && boundary.drawn.params === boundary.paramsVersion;
+    if (drawn) window.__frameSamples.push([boundary.shownIter, text("Iteration"), text("Train cost")]);
     if (window.__frameSamples.length < 5000) requestAnimationFrame(() => setTimeout(sample, 0));
   };
   requestAnimationFrame(() => setTimeout(sample, 0));
