@@ -10,7 +10,7 @@ const charts = (window.__appkitCharts ??= new Map()); // key -> graph div (kept 
 const statics = new Map(); // revision -> static part
 const MAX_STATICS = 16;
 const version = new URL(import.meta.url).search;
-const { KINDS, decode, loadPlotly } = await import(new URL(`./payload.js${version}`, import.meta.url).href);
+const { KINDS, decode, loadPlotly, kept, dropUnlessTakenBack } = await import(new URL(`./payload.js${version}`, import.meta.url).href);
 
 // Puts the arrays back where the header points to them.
 function inflate(value, arrays) {
@@ -81,7 +81,7 @@ export async function render(component, head, u8) {
     parentElement.appendChild(div); // moves a re-created element's chart here, with its zoom
     charts.set(head.k, div);
   }
-  clearTimeout(div._dropTimer);
+  kept(div);
   div.style.height = typeof head.H === "number" ? `${head.H}px` : head.H; // px, or CSS
   // Themed on every update (cheap: no arrays in it), so a switch to the dark theme reaches the chart.
   const { data: fixed, layout } = themed({ data: s.data || [], layout: s.layout }, parentElement);
@@ -93,16 +93,12 @@ export async function render(component, head, u8) {
 }
 
 export function unmounted(key) {
-  const div = charts.get(key);
-  if (!div) return;
-  clearTimeout(div._dropTimer);
   // Purge only a chart that stays gone: a re-created element gets the div moved into it first.
-  div._dropTimer = setTimeout(() => {
-    if (div.isConnected) return;
+  const purge = (div) => {
     div._resizer?.disconnect();
     window.Plotly?.purge(div);
-    if (charts.get(key) === div) charts.delete(key);
-  }, 5000);
+  };
+  dropUnlessTakenBack(charts, key, (div) => div, purge);
 }
 
 // Draws div._next (and any newer figure that arrives meanwhile). If plotly.js cannot be loaded (the

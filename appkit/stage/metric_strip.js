@@ -3,6 +3,8 @@
 // writes the numbers of the state the stage draws, in the same animation frame. Kept in window.__appkitStrips
 // with a `follow` key: the stage calls the `schedule` of its followers there at the end of each of its frames.
 
+const version = new URL(import.meta.url).search;
+const { kept, dropUnlessTakenBack } = await import(new URL(`./payload.js${version}`, import.meta.url).href);
 const stages = (window.__appkitStages ??= new Map()); // the stages (appkit/stage/stage.js) by key
 const strips = (window.__appkitStrips ??= new Map()); // key -> Strip
 
@@ -109,17 +111,11 @@ export function render(component, head) {
     strips.set(head.k, strip);
   }
   if (strip.root.parentElement !== component.parentElement) component.parentElement.appendChild(strip.root);
-  clearTimeout(strip.dropTimer);
+  kept(strip);
   strip.update(head);
 }
 
 // The element went away: drop the strip if it has not been re-attached a few seconds later.
 export function unmounted(key) {
-  const strip = strips.get(key);
-  if (!strip) return;
-  clearTimeout(strip.dropTimer);
-  strip.dropTimer = setTimeout(() => {
-    if (strip.root.isConnected) return;
-    if (strips.get(key) === strip) strips.delete(key);
-  }, 5000);
+  dropUnlessTakenBack(strips, key, (strip) => strip.root);
 }

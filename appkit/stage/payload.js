@@ -15,6 +15,25 @@ export function decode(head, u8) {
   return arrays;
 }
 
+// A component's object (a stage, a chart, the metrics strip) outlives its Streamlit element: when Streamlit
+// re-creates the element, the new one takes the object over with its state (zoom, playback). Once an element
+// has gone, the object is destroyed and forgotten unless another element took it back (`root(item)` is in the
+// page again) within a few seconds. A render that takes it back calls `kept(item)`.
+const DROP_MS = 5000;
+export function kept(item) {
+  clearTimeout(item.dropTimer);
+}
+export function dropUnlessTakenBack(map, key, root, destroy = () => {}) {
+  const item = map.get(key);
+  if (!item) return;
+  clearTimeout(item.dropTimer);
+  item.dropTimer = setTimeout(() => {
+    if (root(item).isConnected) return;
+    destroy(item);
+    if (map.get(key) === item) map.delete(key);
+  }, DROP_MS);
+}
+
 // One plotly.js for the page (the vendored basic bundle, one promise): loaded once, parsed once. A
 // failed load is forgotten, so the next caller tries again.
 export function loadPlotly(url) {

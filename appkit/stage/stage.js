@@ -11,7 +11,10 @@
 
 const version = new URL(import.meta.url).search;
 const sibling = (name) => import(new URL(`./${name}${version}`, import.meta.url).href);
-const [nm, { decode, loadPlotly }] = await Promise.all([sibling("netmath.js"), sibling("payload.js")]); // at once
+const [nm, { decode, loadPlotly, kept, dropUnlessTakenBack }] = await Promise.all([
+  sibling("netmath.js"),
+  sibling("payload.js"),
+]); // at once
 
 const stages = (window.__appkitStages ??= new Map()); // key -> Stage (survives element remounts)
 const strips = (window.__appkitStrips ??= new Map()); // key -> metrics strip (appkit/stage/metric_strip.js)
@@ -1136,18 +1139,11 @@ export async function render(component, head, u8) {
     stages.set(head.k, stage);
   }
   if (stage.root.parentElement !== parentElement) parentElement.appendChild(stage.root);
-  clearTimeout(stage.dropTimer);
+  kept(stage);
   await stage.update(head, u8, setTriggerValue);
 }
 
 // The element went away: drop the stage if it has not been re-attached a few seconds later.
 export function unmounted(key) {
-  const stage = stages.get(key);
-  if (!stage) return;
-  clearTimeout(stage.dropTimer);
-  stage.dropTimer = setTimeout(() => {
-    if (stage.root.isConnected) return;
-    stage.destroy();
-    if (stages.get(key) === stage) stages.delete(key);
-  }, 5000);
+  dropUnlessTakenBack(stages, key, (stage) => stage.root, (stage) => stage.destroy());
 }
