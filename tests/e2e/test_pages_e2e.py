@@ -116,6 +116,9 @@ def run_default_sweep(page: Page) -> None:
     page.wait_for_function(
         "() => document.querySelector('.st-key-sweep_heatmap .js-plotly-plot')?._fullLayout?.xaxis?._categories?.length"
     )
+    # The page's run is over, so the heat map drawn is the final, clickable one. (A sweep kept from an earlier
+    # test is shown at once, still inside the run: a click then was lost in CI, the URL staying on /sweep.)
+    expect(page.locator("[data-testid='stApp']")).not_to_have_attribute("data-test-script-state", "running")
 
 
 def click_cell(page: Page, lr: str, hidden: str) -> None:
