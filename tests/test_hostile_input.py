@@ -615,7 +615,9 @@ forged_values = {
     "double_array_value": st.lists(numbers, max_size=2),
     "string_array_value": st.lists(texts_, max_size=2),
     "string_value": st.text(max_size=12) | st.sampled_from(["upload", "relu", "small", "full", "8"]),
-    "double_value": st.floats(allow_nan=True, allow_infinity=True) | st.integers(-(2**63), 2**63 - 1).map(float),
+    # Finite only: the number widgets hold integers, and Streamlit 1.67 converts a forged inf or nan with int()
+    # before the app runs (the strict xfail below).
+    "double_value": st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(2**63), 2**63 - 1).map(float),
     "bool_value": st.booleans(),
 }  # fmt: skip
 forged = st.sampled_from(sorted(BY_LABEL)).flatmap(
@@ -657,6 +659,17 @@ def test_a_slider_value_sent_as_a_single_number_breaks_only_until_the_next_messa
     state.id, state.double_value = widget.id, 8.0
     at._run(bad)
     ok(at._run(good))
+
+
+@pytest.mark.xfail(strict=True, reason="Streamlit 1.67 fails before the app's script runs")
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_seed_sent_as_a_non_finite_number_is_refused(value):
+    """An integer number_input's state forged as inf or nan raises inside Streamlit (its deserializer calls
+    int() on it) while it checks the widgets' callbacks, before any line of the app runs: no app code can catch
+    it. A browser never sends it; only the sender's session sees the error. Found by the hypothesis test above
+    (which now forges finite numbers only). Fails (as expected) until Streamlit is fixed."""
+    at = open_app({"speed": "10"})
+    forge_widget(at, "Data seed", value)  # asserts that the app ran without an exception
 
 
 def widget_values(f):
