@@ -13,8 +13,10 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright
 
+from appkit.assets import PLOTLY_FILE
 from appkit.build import build_data, build_trainer
 from appkit.settings import BY_NAME, Settings, to_query
 from tests.support.servers import CHROMIUM, CHROMIUM_ARGS
@@ -23,7 +25,12 @@ ITERATIONS = BY_NAME["iterations"].choices
 
 LEARNING_RATES = (0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
 HIDDEN = (3, 4, 5, 6, 8)
-# Served instead of plotly.min.js to users who do not draw: the live chart awaits `react`, and counts
+# The page is at rest: no script run (full or fragment) for 300 ms straight.
+REST_JS = """() => { const app = document.querySelector("[data-testid='stApp']");
+  const now = performance.now(), running = app?.getAttribute('data-test-script-state') === 'running';
+  if (running || window.__restSince === undefined) window.__restSince = now;
+  return !running && now - window.__restSince >= 300; }"""
+# Served instead of the vendored plotly.js to users who do not draw: the live chart awaits `react`, and counts
 # its own revisions, which the sampler below reads.
 PLOTLY_STAND_IN = "window.Plotly = {react: async (div) => div, purge() {}, Plots: {resize() {}}};"
 
@@ -93,7 +100,7 @@ async def one_session(
     context = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     if not draw:
         await context.route(
-            "**/plotly.min.js*",
+            f"**/{PLOTLY_FILE}*",
             lambda route: route.fulfill(body=PLOTLY_STAND_IN, content_type="text/javascript"),
         )
     if backend_cookie:
@@ -108,22 +115,39 @@ async def one_session(
     await page.get_by_role("button", name="Train").wait_for(timeout=timeout * 1000)
     await page.wait_for_selector(".st-key-cost_chart .appkit-live-chart", timeout=timeout * 1000)
     await page.evaluate(SAMPLER)
+    await page.wait_for_function(REST_JS, timeout=timeout * 1000, polling=50)  # the first visit's runs are over
     await asyncio.wait_for(start.wait(), timeout)  # every session presses Train together
     clicked = await page.evaluate("() => performance.now()")
     await page.get_by_role("button", name="Train").click()
-    await page.get_by_text("Done:").wait_for(timeout=timeout * 1000)
+    try:
+        await page.get_by_text("Done:").wait_for(timeout=timeout * 1000)
+    except PlaywrightTimeout as error:  # say what the page shows instead
+        shown = await page.locator("[data-testid='stCaptionContainer']").all_inner_texts()
+        raise AssertionError(f"session {index} did not finish; its captions: {shown}") from error
     updates = [(t, r) for t, r in await page.evaluate("() => window.__updates") if t >= clicked]
     times = [clicked] + [t for t, _ in updates]
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    async with page.expect_download() as download_info:
-        await page.get_by_role("button", name="Parameters (JSON)").click()
-    download = await download_info.value
-    params = json.loads(Path(await download.path()).read_text())["params"]
+    params = json.loads(await download_at_rest(page, "Parameters (JSON)", timeout))["params"]
     exact = params == headless_params(settings)
     await context.close()
     return SessionResult(
         index, settings, backend, len(updates), (times[-1] - clicked) / 1000, max(gaps) / 1000 if gaps else 0.0, exact
     )
+
+
+async def download_at_rest(page, button: str, timeout: float) -> str:
+    """The text a download button gives, clicked once the page's runs have ended. A click during a run (the
+    final rerun after "Done:", or a tick the browser's timer had already asked for) may use the button's file
+    id of the run before, which that run has just replaced: the browser's download is then cancelled (seen in CI
+    with 3 browsers and 4 protocol users on 2 cores). A person clicks again; so does this, once."""
+    for attempt in range(2):
+        await page.wait_for_function(REST_JS, timeout=timeout * 1000, polling=50)
+        async with page.expect_download() as download_info:
+            await page.get_by_role("button", name=button).click()
+        download = await download_info.value
+        if await download.failure() is None or attempt:
+            return Path(await download.path()).read_text()
+    raise AssertionError("unreachable")
 
 
 async def run_sessions(
