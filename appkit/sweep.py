@@ -71,6 +71,7 @@ class Sweep:
     # of results and kept are (lr, batch, seed).
     batch_sizes: list | None = None
     reused: bool = False  # returned by a FinishedSweeps: trained before for the same configuration
+    key: tuple | None = None  # its sweep_key, when it was trained with a FinishedSweeps (which keeps it by that)
 
     @property
     def columns(self) -> list:
@@ -303,7 +304,23 @@ class FinishedSweeps:
     def __init__(self, sweeps: int = CACHE_SWEEPS, max_bytes: int = CACHE_BYTES):
         self.sweeps, self.max_bytes = sweeps, max_bytes
         self._kept: OrderedDict[tuple, tuple[Sweep, int]] = OrderedDict()
+        self._figures: dict[tuple, dict[tuple, go.Figure]] = {}  # sweep key -> {what was drawn: the figure}
         self._lock = threading.Lock()
+
+    def figure(self, sweep: Sweep, what: tuple, build: Callable[[], go.Figure]) -> go.Figure:
+        """`build()`, kept with a kept sweep under `what` (the figure's name and every argument it is built
+        from besides the sweep), so that the same chart of the same sweep is built once: plotly.py's building
+        was ~0.45 s of a repeated default sweep's 1.6 s (benchmarks/bench_sweep_page.py). The figure is shared:
+        its readers must not change it (st.plotly_chart copies it)."""
+        with self._lock:
+            figures = self._figures.get(sweep.key) if sweep.key in self._kept else None
+            if figures is not None and what in figures:
+                return figures[what]
+        figure = build()
+        with self._lock:
+            if sweep.key in self._kept:
+                self._figures.setdefault(sweep.key, {})[what] = figure
+        return figure
 
     def get(self, key: tuple) -> Sweep | None:
         with self._lock:
@@ -322,15 +339,17 @@ class FinishedSweeps:
         size += sum(index.nbytes for index in {id(i): i for i in kept.kept.values()}.values())
         with self._lock:
             self._kept.pop(key, None)
+            self._figures.pop(key, None)
             if size > self.max_bytes:
                 return
             self._kept[key] = (kept, size)
             while len(self._kept) > self.sweeps or sum(s for _, s in self._kept.values()) > self.max_bytes:
-                self._kept.popitem(last=False)
+                self._figures.pop(self._kept.popitem(last=False)[0], None)
 
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
+            self._figures.clear()
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -470,6 +489,7 @@ def run_sweep(
     else:
         _train_in_turn(stacks, weights, iterations, train_stack, keep, check, show)
     if cache is not None:
+        sweep.key = key
         cache.put(key, sweep)
     return sweep
 

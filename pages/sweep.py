@@ -251,8 +251,9 @@ def main() -> None:
     names = [m for m in METRICS if has_test or not m.startswith("test")]
     metric = st.radio("Show", names, horizontal=True, key="sweep_metric")
     current = (used.learning_rate, getattr(used, across(sweep)))
+    # The same charts of a kept sweep are built once (finished.figure): a repeated sweep is drawn at once.
     event = st.plotly_chart(
-        heatmap_figure(sweep, metric, current),
+        finished.figure(sweep, ("heatmap", metric, current), lambda: heatmap_figure(sweep, metric, current)),
         key="sweep_heatmap",
         on_select="rerun",
         selection_mode="points",
@@ -273,14 +274,18 @@ def main() -> None:
     X_all = data[0].T if data[2] is None else np.vstack([data[0].T, data[2].T])
     seed_note = " (seed 0)" if len(sweep.seeds) > 1 else ""
     st.markdown(f"###### Decision boundaries{seed_note}: {sweep.axis} across, learning rates up, as in the grid")
+    boundaries = lambda: boundaries_figure(  # noqa: E731
+        sweep, data, used.activation, plot_range(X_all), seed=0, features=used.features
+    )
     st.plotly_chart(
-        boundaries_figure(sweep, data, used.activation, plot_range(X_all), seed=0, features=used.features),
+        finished.figure(sweep, ("boundaries", used.activation, tuple(used.features)), boundaries),
         key="sweep_boundaries",
         config={"displayModeBar": False, "scrollZoom": False},
     )
     size = "hidden size" if sweep.batch_sizes is None else "batch size"
     st.markdown(f"###### Training cost{seed_note}: one panel per {size}, a colour per learning rate")
-    st.plotly_chart(curves_figure(sweep, seed=0), key="sweep_curves", config={"displaylogo": False})
+    curves = finished.figure(sweep, ("curves", 0), lambda: curves_figure(sweep, seed=0))
+    st.plotly_chart(curves, key="sweep_curves", config={"displaylogo": False})
 
 
 main()

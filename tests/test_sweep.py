@@ -374,6 +374,27 @@ def test_the_cache_keeps_the_last_sweeps_within_its_bounds(data):
     assert len(small) == 1 and run_sweep(data, [0.1], [2], [0], 10, cache=small).reused
 
 
+def test_a_kept_sweeps_figures_are_built_once_and_go_with_it(data):
+    cache = FinishedSweeps(sweeps=1)
+    built = []
+
+    def figure(sweep, what):
+        return cache.figure(sweep, what, lambda: built.append(what) or heatmap_figure(sweep, "train cost", None))
+
+    first = run_sweep(data, [0.1], [2], [0], 10, cache=cache)
+    shown = figure(first, ("heatmap", "train cost"))
+    again = run_sweep(data, [0.1], [2], [0], 10, cache=cache)  # another request: its own Sweep, the same key
+    assert again.reused and figure(again, ("heatmap", "train cost")) is shown
+    assert figure(again, ("heatmap", "test cost")) is not shown  # another figure of it: built
+    assert built == [("heatmap", "train cost"), ("heatmap", "test cost")]
+    unkept = run_sweep(data, [0.1], [2], [0], 10)  # trained without the cache: nothing kept for it
+    figure(unkept, ("heatmap", "train cost"))
+    figure(unkept, ("heatmap", "train cost"))
+    assert len(built) == 4
+    run_sweep(data, [0.1], [2], [0], 11, cache=cache)  # pushes the first sweep out, and its figures with it
+    assert figure(first, ("heatmap", "train cost")) is not shown and len(built) == 5
+
+
 def test_progress_reports_increasing_fractions_ending_at_one(data, monkeypatch):
     monkeypatch.setattr(appkit.sweep, "CHECK_SECONDS", float("inf"))  # only the checks at the start and per size
     seen = []
