@@ -128,10 +128,15 @@ class Run:
                 return
         self._advance(n, live=False)
 
-    def tick(self, steps: int) -> None:
-        """One chart update's training while running."""
-        if self.status == RUNNING:
-            self._advance(steps, live=True)
+    def tick(self, steps: int, updates: int = 1) -> None:
+        """One tick's training while running: `steps` in `updates` even parts, each ending in a snapshot (what
+        the replay slider can show) and each giving the stage FRAMES_PER_TICK states to play."""
+        for part in range(updates):
+            if self.status != RUNNING:
+                return
+            n = -(-steps // (updates - part))  # the parts differ by one step at most
+            self._advance(n, live=True)
+            steps -= n
 
     def more(self, n: int) -> None:
         """After Done: `n` more steps, trained live."""
@@ -248,14 +253,14 @@ class Run:
         elif self.status == READY and self.iteration:
             self.status = PAUSED  # a Step before Train leaves the run paused
 
-    def tick_steps(self, budget_seconds: float) -> int:
-        """Steps for one chart update: the setting's, or with the auto speed no more than fit in
-        `budget_seconds`, so that big networks on big data still update smoothly (the run then takes
-        more updates). With other sessions training in this process, the budget is this run's even share
-        (appkit/tick_share.py)."""
-        steps = self.settings.steps_per_update()
+    def tick_steps(self, budget_seconds: float, updates: int = 1) -> int:
+        """Steps for a tick of `updates` chart updates: the setting's steps per update, or with the auto speed
+        no more than fit in `budget_seconds` a tick, so that big networks on big data still update smoothly (the
+        run then takes more updates). With other sessions training in this process, the budget is this run's
+        even share (appkit/tick_share.py)."""
+        steps = updates * self.settings.steps_per_update()
         if self.settings.speed == 0 and self.step_seconds > 0:
-            budget_seconds = tick_share.training_seconds(budget_seconds, self)
+            budget_seconds = tick_share.training_seconds(budget_seconds, self, updates)
             steps = min(steps, max(1, int(budget_seconds / self.step_seconds)))
         return steps
 

@@ -65,7 +65,7 @@ class Session:
         self.note: str | None = None  # says once what a change did ("the run starts afresh")
         self.error: str | None = None  # a change that could not be made, and why
         self.widgets_stale = True  # the settings changed outside the sidebar: the widgets must show them
-        self.page_stale = False  # changed from inside the live view (a weight set on the stage): redraw the page
+        self.page_stale = False  # changed from inside the live view (a weight set on the stage, the end of a run)
         self.sweep = None  # the Sweep page's last result
         self.timed_at = 0.0  # when the Playground last set its tick timer (time.monotonic)
         self.probe = probe  # time a few steps when a run starts, for the auto speed (tests turn it off)

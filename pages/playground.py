@@ -8,8 +8,8 @@ from appkit import controls, run_view, server_load, session
 from appkit.runstate import DONE, PAUSED, READY, RUNNING
 from appkit.scenes import SCENES
 from appkit.settings import UPLOAD
+from appkit.tick_share import TICK_SECONDS, UPDATES_PER_TICK
 
-TICK_SECONDS = 0.1  # one chart update per tick while training, when few sessions train at once
 # When a tick ends later than its interval, the browser's timer has already asked for the next one, and
 # Streamlit drops the finished tick's messages that are not sent yet as the next run starts (the fragment's
 # queued deltas): on a loaded machine 13 of 25 updates were lost with < 5 ms between ticks, 1 of 132 with 20 ms
@@ -17,8 +17,9 @@ TICK_SECONDS = 0.1  # one chart update per tick while training, when few session
 # which lets the server's event loop send it; it costs no CPU and fits in the interval when ticks are quick.
 SEND_SECONDS = 0.02
 RETIME_SECONDS = 0.5  # a running session re-times its ticks (a full rerun) at most this often
-# With the auto speed, at most this much training per tick: big runs (50,000 x 5,000 x 64) stay responsive (Pause
-# waits one 0.05 s chunk at most), and a tick's drawing (~0.04 s) costs them under a fifth of their speed.
+# With the auto speed, at most this much training per update: big runs (50,000 x 5,000 x 64) stay responsive (Pause
+# waits one 0.05 s chunk at most), and a tick's drawing (~0.04 s, two updates' worth: 0.5 s of training) costs them
+# under a tenth of their speed.
 TICK_BUDGET = 0.25
 # Less empty space above the title, so charts and metrics fit a 1280x800 laptop screen. (The metrics row sizes
 # itself: appkit/stage/metric_strip.js.)
@@ -91,13 +92,14 @@ def live_view(s: session.Session, run_every: float | None, big: bool) -> None:
 
     @st.fragment(run_every=run_every)
     def view() -> None:
-        if s.page_stale:  # a weight was set on the stage (this fragment's component): buttons and status change
+        if s.page_stale:  # the run ended, or a weight was set on the stage (this fragment's component): a full run
             st.rerun()
         run = s.current_run()
         if run.status == RUNNING:
-            run.tick(run.tick_steps(TICK_BUDGET))
+            run.tick(run.tick_steps(TICK_BUDGET * UPDATES_PER_TICK, UPDATES_PER_TICK), UPDATES_PER_TICK)
             if run.status != RUNNING:
                 s.finished(run)
+                s.page_stale = True  # should this rerun be lost, the timer's next tick asks for it again
                 st.rerun()  # finished or diverged: redraw the buttons and stop the timer
             if run_every and retime_due(s, run_every, server_load.tick_seconds(TICK_SECONDS, run)):
                 st.rerun()  # other sessions started or stopped training: a new timer for this one

@@ -19,6 +19,7 @@ from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING
 from appkit.scenes import SCENES
 from appkit.settings import BY_NAME, DEFAULTS, UPLOAD, Settings, to_query
 from appkit.sweep import HIDDEN_CHOICES
+from appkit.tick_share import UPDATES_PER_TICK
 from tests.support.apptest import (
     COMPARE,
     HOW,
@@ -205,7 +206,7 @@ def test_a_sweep_cell_opens_the_playground_trains_it_and_says_what_changed():
     cell = Settings(learning_rate=1.0, hidden_size=8, iterations=200, speed=50)
     run = run_of(at)
     assert session_of(at).settings == run.settings == cell
-    assert run.status == RUNNING and run.iteration == 50  # trained at once: the Playground's run is a tick
+    assert run.status == RUNNING and run.iteration == UPDATES_PER_TICK * 50  # trained at once: a Playground tick
     assert texts(at.info) == ["From the sweep: lr 0.3 → 1, hidden 5 → 8, iters 5000 → 200."]
     assert sidebar_widget(at, "Learning rate").value == 1.0 and sidebar_widget(at, "Hidden units").value == 8
     assert sidebar_widget(at, "Iterations").value == 200

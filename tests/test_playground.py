@@ -23,6 +23,7 @@ from appkit.run_view import LIVE_CURVE_POINTS
 from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING
 from appkit.settings import DEFAULTS, FIELDS, UPLOAD, Field, Settings, describe_change, short_label, url_text
 from appkit.stage import flat_params
+from appkit.tick_share import UPDATES_PER_TICK
 from tests.support.apptest import (
     APP,
     COMPARE,
@@ -47,7 +48,8 @@ from tests.support.apptest import (
 )
 from twolayer import Trainer
 
-SPEED = 200  # steps per tick in the tests that count them (a choice of the Animation speed field)
+SPEED = 200  # steps per chart update (and per Step) in the tests that count them (an Animation speed choice)
+TICK = UPDATES_PER_TICK * SPEED  # steps per training tick: a tick trains UPDATES_PER_TICK updates' worth
 FIXED = {"speed": str(SPEED)}
 METRICS = ["Iteration (of 5,000)", "Train cost", "Test cost", "Train accuracy", "Test accuracy", "Steps / s"]
 
@@ -205,33 +207,34 @@ def test_a_url_with_every_setting_restores_them_all():
 def test_train_pause_resume_step_and_reset():
     at = click(open_app(FIXED), "train")
     run = run_of(at)
-    assert run.status == RUNNING and run.iteration == SPEED  # Train's own script run is the first tick
+    assert run.status == RUNNING and run.iteration == TICK  # Train's own script run is the first tick
     assert enabled(at) == {"pause": True, "step": False, "step_one": False, "reset": True}
     assert status(at) == "Training… (learning rate 0.3)"
     assert not at.get("download_button")  # no downloads of a moving target
     assert all(s.label != "Replay" for s in at.get("select_slider"))
     for tick in (2, 3):
         ok(at.run())
-        assert run.iteration == tick * SPEED and metric(at, "Iteration") == f"{tick * SPEED:,}"
+        assert run.iteration == tick * TICK and metric(at, "Iteration") == f"{tick * TICK:,}"
     assert run.rate > 0 and metric(at, "Steps / s") != "—"
     assert float(metric(at, "Train cost")) < 0.6 and metric(at, "Train accuracy").endswith("%")
 
     click(at, "pause")
-    assert run.status == PAUSED and run.iteration == 3 * SPEED
+    assert run.status == PAUSED and run.iteration == 3 * TICK
     assert enabled(at) == {"train": True, "step": True, "step_one": True, "reset": True}
     assert button(at, "train").label == "Resume"
-    assert status(at) == f"Paused at iteration {3 * SPEED:,} (learning rate 0.3)."
+    assert status(at) == f"Paused at iteration {3 * TICK:,} (learning rate 0.3)."
     ok(at.run())
-    assert run.iteration == 3 * SPEED  # paused: a rerun does not train
+    assert run.iteration == 3 * TICK  # paused: a rerun does not train
 
     click(at, "step")  # one update's worth
-    assert run.status == PAUSED and run.iteration == 4 * SPEED
+    assert run.status == PAUSED and run.iteration == 3 * TICK + SPEED
     click(at, "step_one")  # exactly one step
-    assert run.status == PAUSED and run.iteration == 4 * SPEED + 1
+    assert run.status == PAUSED and run.iteration == 3 * TICK + SPEED + 1
 
     click(at, "train")  # Resume: its script run is a tick
-    assert run_of(at) is run and run.status == RUNNING and run.iteration == 5 * SPEED + 1
-    assert_same_training(run, uninterrupted(START, 5 * SPEED + 1))  # ticks and steps, exactly one run
+    end = 4 * TICK + SPEED + 1
+    assert run_of(at) is run and run.status == RUNNING and run.iteration == end
+    assert_same_training(run, uninterrupted(START, end))  # ticks and steps, exactly one run
 
     click(at, "reset")
     new = run_of(at)
@@ -239,7 +242,7 @@ def test_train_pause_resume_step_and_reset():
     assert new.serial == 2 and run.status == PAUSED  # the old run stopped with the reset
     assert enabled(at) == {"train": True, "step": True, "step_one": True, "reset": False}
     ((label, curve),) = session_of(at).ghosts
-    assert label == "#1 · same settings" and len(curve) == 5 * SPEED + 1
+    assert label == "#1 · same settings" and len(curve) == end
     assert set(traces(live_charts(at)["cost_chart"]["figure"])) == {label, "train cost"}
 
     click(at, "clear_ghosts")
@@ -257,38 +260,38 @@ def test_step_before_train_leaves_the_run_paused():
 
 # --- Done, and Train N more ---------------------------------------------------------------------
 
-SHORT = {"iters": "100", "speed": "50"}  # two ticks
+SHORT = {"iters": "200", "speed": "50"}  # two ticks of 100 steps (two updates each)
 
 
 def test_a_short_run_finishes_and_stops_ticking():
     at = click(open_app(SHORT), "train")
-    assert run_of(at).status == RUNNING and run_of(at).iteration == 50
+    assert run_of(at).status == RUNNING and run_of(at).iteration == 100
     ok(at.run())
     run = run_of(at)
-    assert run.status == DONE and run.iteration == 100
-    assert status(at).startswith("Done: 100 iterations in ") and status(at).endswith(" s (learning rate 0.3).")
+    assert run.status == DONE and run.iteration == 200
+    assert status(at).startswith("Done: 200 iterations in ") and status(at).endswith(" s (learning rate 0.3).")
     assert enabled(at) == {"more": True, "step": True, "step_one": True, "reset": True}
-    assert button(at, "more").label == "Train 100 more"
+    assert button(at, "more").label == "Train 200 more"
     assert [b.label for b in at.get("download_button")] == ["Parameters (JSON)", "Cost history (CSV)", "Python script"]
     assert session_of(at).records[1]["status"] == DONE  # a run that stops by itself is recorded
     ok(at.run())
-    assert run.status == DONE and run.iteration == 100 and metric(at, "Iteration") == "100"  # no more ticks
+    assert run.status == DONE and run.iteration == 200 and metric(at, "Iteration") == "200"  # no more ticks
 
 
 def test_train_n_more_after_done_continues_exactly():
     at = tick_until(click(open_app(SHORT), "train"), DONE)
     run = run_of(at)
     click(at, "more")
-    assert run_of(at) is run and run.status == RUNNING and run.iteration == 150 and run.target == 200
+    assert run_of(at) is run and run.status == RUNNING and run.iteration == 300 and run.target == 400
     ok(at.run())
-    assert run.status == DONE and run.iteration == 200
-    assert metrics(at)[0][0] == "Iteration (of 200)" and status(at).startswith("Done: 200 iterations")
-    assert button(at, "more").label == "Train 100 more"
-    settings = Settings(iterations=100, speed=50)
-    assert_same_training(run, uninterrupted(settings, 200))  # the same as one run of 200 steps
+    assert run.status == DONE and run.iteration == 400
+    assert metrics(at)[0][0] == "Iteration (of 400)" and status(at).startswith("Done: 400 iterations")
+    assert button(at, "more").label == "Train 200 more"
+    settings = Settings(iterations=200, speed=50)
+    assert_same_training(run, uninterrupted(settings, 400))  # the same as one run of 400 steps
     click(at, "step_one")  # after Done, one more step
-    assert run.status == DONE and run.iteration == 201
-    assert_same_training(run, uninterrupted(settings, 201))
+    assert run.status == DONE and run.iteration == 401
+    assert_same_training(run, uninterrupted(settings, 401))
 
 
 def test_a_learning_rate_change_after_done_starts_a_new_run_and_only_rates_that_ran_are_listed():
@@ -299,11 +302,11 @@ def test_a_learning_rate_change_after_done_starts_a_new_run_and_only_rates_that_
     assert texts(at.info) == ["Learning rate 0.3 → 1: the last run is done, so a new run starts with it."]
     assert session_of(at).records[1]["learning rates"] == "0.3"  # run 1 never trained at 1
     tick_until(click(at, "train"), DONE)
-    assert status(at).startswith("Done: 100 iterations") and status(at).endswith("(learning rate 1).")
+    assert status(at).startswith("Done: 200 iterations") and status(at).endswith("(learning rate 1).")
     go(at, COMPARE)
     table = at.dataframe[0].value
     assert list(table["run"]) == [1, 2] and list(table["learning rates"]) == ["0.3", "1"]
-    assert list(table["iteration"]) == [100, 100]
+    assert list(table["iteration"]) == [200, 200]
 
 
 def test_run_numbers_are_per_session():
@@ -326,9 +329,9 @@ def test_run_numbers_are_per_session():
 
 def test_replay_shows_an_earlier_snapshot():
     at = click(ok(click(open_app(FIXED), "train").run()), "pause")
-    assert run_of(at).iteration == 2 * SPEED
+    assert run_of(at).iteration == 2 * TICK
     (replay,) = [s for s in at.get("select_slider") if s.label == "Replay"]
-    assert replay.options == ["iteration 0", f"iteration {SPEED}", f"iteration {2 * SPEED}"]
+    assert replay.options == [f"iteration {i * SPEED}" for i in range(2 * UPDATES_PER_TICK + 1)]  # one per update
     _, shown = stages(at)["boundary"]
     np.testing.assert_array_equal(shown["p"], flat_params(run_of(at).trainer.params))
     ok(replay.set_value(SPEED).run())
@@ -339,7 +342,7 @@ def test_replay_shows_an_earlier_snapshot():
     head, shown = stages(at)["boundary"]  # the boundary at the snapshot, and the network that follows it
     assert head["it"] == SPEED and "q" not in shown and stages(at)["network"][0]["f"] == "boundary"
     np.testing.assert_array_equal(shown["p"], flat_params(run_of(at).snapshot_at(SPEED)[1]))
-    assert run_of(at).iteration == 2 * SPEED  # replay does not touch the run
+    assert run_of(at).iteration == 2 * TICK  # replay does not touch the run
 
 
 # --- URLs ---------------------------------------------------------------------------------------
@@ -394,16 +397,16 @@ def test_divergence_is_reported_and_the_app_keeps_working():
     assert fresh is not run and fresh.status == READY and fresh.lr_schedule == [(0, 0.3)] and fresh.serial == 2
     assert not at.error and at.query_params == {"speed": "50"}
     click(at, "train")
-    assert fresh.status == RUNNING and fresh.iteration == 50
+    assert fresh.status == RUNNING and fresh.iteration == UPDATES_PER_TICK * 50
 
 
 # --- downloads ----------------------------------------------------------------------------------
 
 
 def test_downloads_hold_the_runs_parameters_history_and_script(downloads):
-    at = click(click(open_app({"iters": "500", "test": "0.2", "speed": "100"}), "train"), "pause")
+    at = click(click(open_app({"iters": "500", "test": "0.2", "speed": "50"}), "train"), "pause")  # a tick: 100
     ok(sidebar_widget(at, "Learning rate").set_value(1.0).run())  # a second rate, from iteration 100
-    click(at, "step")
+    click(click(at, "step"), "step")
     run = run_of(at)
     assert run.iteration == 200 and run.lr_schedule == [(0, 0.3), (100, 1.0)]
     buttons = at.get("download_button")
@@ -475,10 +478,10 @@ def test_the_charts_show_the_cost_curve_network_and_boundary_and_follow_the_tick
         assert "s" not in network[0] and network[0]["f"] == "boundary" and not network[1]  # only "follow it"
         # the boundary carries the parameters for both views
         assert "s" not in head and "tr" not in arrays  # the points are not sent again
-        assert head["it"] == run.iteration == tick * SPEED
+        assert head["it"] == run.iteration == tick * TICK
         np.testing.assert_array_equal(arrays["p"], flat_params(run.trainer.params))
         played = head["its"]  # the states the tick trained through, played on the way
-        assert played == sorted(played) and (tick - 1) * SPEED < played[0] and played[-1] < tick * SPEED
+        assert played == sorted(played) and (tick - 1) * TICK < played[0] and played[-1] < tick * TICK
         # each state played carries its own numbers, read from the engine's history, so the metrics above the
         # charts show the iteration the picture shows (not the tick's last one ahead of it)
         cost = run.trainer.history["cost"]
@@ -488,7 +491,7 @@ def test_the_charts_show_the_cost_curve_network_and_boundary_and_follow_the_tick
             assert values[3] == f"{100 * run.trainer.history['accuracy'][i - 1]:.1f} %" and values[2] == "—"
         shown.append(stages(at)["boundary"][1]["p"])
         ok(at.run())
-    assert lengths == [SPEED, 2 * SPEED, 3 * SPEED]  # the train cost curve grows one tick per run
+    assert lengths == [TICK, 2 * TICK, 3 * TICK]  # the train cost curve grows one tick per run
     assert all(not np.array_equal(a, b) for a, b in zip(shown, shown[1:], strict=False))  # the network moves
     assert live_charts(at)["cost_chart"]["figure"]["layout"]["xaxis"]["range"] == [0, 5000]  # fixed axes
 

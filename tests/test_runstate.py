@@ -375,6 +375,21 @@ def test_ticks_never_go_past_the_budget(steps):
     assert_consistent(run)
 
 
+@pytest.mark.parametrize("steps, updates, ends", [(10, 2, [5, 10]), (7, 2, [4, 7]), (9, 3, [3, 6, 9]), (1, 2, [1])])
+def test_a_tick_of_several_updates_trains_them_in_even_parts_each_a_snapshot(steps, updates, ends):
+    """The Playground's tick (appkit/tick_share.py UPDATES_PER_TICK): the same training as one tick of all the
+    steps, with a snapshot after each part (the replay slider's stops) and FRAMES_PER_TICK states each to play."""
+    run = start()
+    run.train()
+    run.tick(steps, updates)
+    assert [i for i, _ in run.snapshots] == [0, *ends]
+    frames = [i for i, _ in run.take_frames()]
+    assert frames == sorted(set(frames)) and frames[-1] == ends[-1] and set(ends) <= set(frames)
+    assert len(frames) <= len(ends) * runstate.FRAMES_PER_TICK
+    assert_consistent(run)
+    assert_same_run(run, plain_trainer(SMALL, [(0, 0.3)], steps))
+
+
 def test_running_time_counts_only_while_running():
     run = start()
     run.step(25)

@@ -398,7 +398,8 @@ def test_the_metrics_show_the_state_the_picture_shows_in_every_frame(browser: Br
     samples = page.evaluate("window.__frameSamples")
     strip, stages, full_runs = (sum(column) for column in zip(*messages, strict=True))
     # the labels go out with the full runs (the click's, a re-timing's, the end's), not with the ticks' updates
-    assert stages > 20 and 1 <= strip <= full_runs, f"strip {strip}, stages {stages}, full runs {full_runs}"
+    # (the default run: 8 ticks, each carrying the two stages)
+    assert stages > 10 and 1 <= strip <= full_runs, f"strip {strip}, stages {stages}, full runs {full_runs}"
     settings, _ = from_query({})
     trainer = build_trainer(settings, build_data(settings))
     trainer.train(5000)
