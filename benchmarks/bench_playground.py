@@ -8,11 +8,16 @@ Starts `streamlit run app.py` (headless, 127.0.0.1) and drives Debian's Chromium
 - cold load: a fresh browser context (empty cache, warm server) from navigation to the cost chart and both
   stages (network and boundary) drawn;
 - frames per second: Chrome DevTools Protocol `Page.startScreencast` events (one per frame the compositor
-  paints) from the first update of the run to its last;
+  paints) from the first update of the run to its last. The probe has a cost of its own: Chromium encodes every
+  frame as a JPEG, which the probe receives and acknowledges before the next is sent, on the same 2 cores. Each
+  run is therefore measured twice, alternately: with frames captured at the viewport's size (1280x800) and at
+  most SMALL_CAPTURE = 320 px wide (the same frames, a sixteenth of the pixels to encode); and the stage's own
+  count of the pictures it drew (no probe at all, `stats.frames` of the boundary);
 - blank frames: requestAnimationFrame samples during training in which the boundary's map canvas or the cost
   chart is missing, or the map's centre pixel is transparent;
 - bytes per update: websocket frames received during training (`Network.webSocketFrameReceived`) divided by
-  the number of updates (frames that carry a stage update);
+  the number of ticks (frames that carry a stage update; a tick carries UPDATES_PER_TICK updates' worth, see
+  appkit/tick_share.py), per update's worth and per second;
 - plot areas: Plotly's `.nsewdrag` rectangles of the boundary and the cost chart, after the default run, at
   1024x768, 1280x800, 1920x1080 and 3840x2160, normal and presenter mode;
 - speed: 50,000 iterations on 5,000 points with 64 hidden units, the app's steps per second (its metric, over
@@ -32,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from appkit.tick_share import UPDATES_PER_TICK  # noqa: E402
 from benchmarks.cdp_probes import record_paints, record_websocket  # noqa: E402
 from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
@@ -56,6 +62,7 @@ AREAS = """() => { const box = (sel) => { const r = document.querySelector(sel)?
   return r ? [Math.round(r.width), Math.round(r.height), Math.round(r.bottom)] : null; };
   return { boundary: box('.st-key-boundary .nsewdrag'), cost: box('.st-key-cost_chart .nsewdrag') }; }"""
 
+STAGE_FRAMES = "() => window.__appkitStages.get('boundary').stats.frames"
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "blob:http://127.0.0.1", "data:")
 VIEWPORTS = ((1024, 768), (1280, 800), (1920, 1080), (3840, 2160))
 
@@ -64,7 +71,10 @@ def connected(page) -> None:
     page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=60_000)
 
 
-def one_run(browser, url: str) -> dict:
+SMALL_CAPTURE = 320  # px: the screencast's largest side in the runs with the lighter probe
+
+
+def one_run(browser, url: str, capture: int | None = None) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     errors, outside = [], []
@@ -79,31 +89,37 @@ def one_run(browser, url: str) -> dict:
     cold = time.perf_counter() - t0
     page.wait_for_timeout(500)
     frames: list[float] = []
-    record_paints(cdp, frames)
+    record_paints(cdp, frames, capture)
     page.wait_for_timeout(300)
     page.evaluate(SAMPLER)
+    drawn = page.evaluate(STAGE_FRAMES)
     ws.clear()
     click = time.perf_counter()
     page.locator(".st-key-train").get_by_role("button").click()
     page.get_by_text("Done: 5,000 iterations").wait_for(timeout=120_000)
     done = time.perf_counter()
+    drawn = page.evaluate(STAGE_FRAMES) - drawn  # a few may be drawn after "Done:" shows: counted in this rate
     page.wait_for_timeout(1000)
     cdp.send("Page.stopScreencast")
     blank, samples = page.evaluate("() => { window.__sampling = false; return [window.__blank, window.__samples]; }")
     during = [(t, n, stage) for t, n, stage in ws if click < t <= done]
     stage_times = [t for t, _, stage in during if stage]
-    updates = max(1, len(stage_times) // 2)  # each update carries two stages (network and boundary)
+    ticks = max(1, len(stage_times) // 2)  # each tick carries two stages (network and boundary)
     start = stage_times[0] if stage_times else click
     painted = [t for t in frames if start <= t <= done]
     context.close()
     return {
         "cold_s": cold,
         "fps": len(painted) / max(1e-9, done - start),
+        "drawn_fps": drawn / max(1e-9, done - start),
+        "capture": capture,
         "train_s": done - start,
         "blank": blank,
         "samples": samples,
-        "bytes_per_update": sum(n for _, n, _ in during) / updates,
-        "updates": updates,
+        "bytes_per_tick": sum(n for _, n, _ in during) / ticks,
+        "bytes_per_update": sum(n for _, n, _ in during) / (ticks * UPDATES_PER_TICK),
+        "bytes_per_s": sum(n for _, n, _ in during) / max(1e-9, done - start),
+        "ticks": ticks,
         "errors": errors,
         "outside": outside,
     }
@@ -170,23 +186,29 @@ def main() -> None:
         warm.close()
         results = []
         for k in range(args.runs):
-            r = one_run(browser, url)
-            results.append(r)
-            print(
-                f"run {k + 1}: cold {r['cold_s']:.2f} s, {r['fps']:.1f} frames/s over {r['train_s']:.2f} s, "
-                f"blank {r['blank']}/{r['samples']}, {r['updates']} updates, {r['bytes_per_update']:.0f} B per "
-                "update on the websocket"
-                + (f", page errors {r['errors']}" if r["errors"] else "")
-                + (f", requests leaving 127.0.0.1 {r['outside']}" if r["outside"] else "")
-            )
+            for capture in (None, SMALL_CAPTURE):
+                r = one_run(browser, url, capture)
+                results.append(r)
+                print(
+                    f"run {k + 1}{'b' if capture else 'a'}: cold {r['cold_s']:.2f} s, {r['fps']:.1f} frames/s "
+                    f"painted ({f'captured at {capture} px' if capture else 'captured at full size'}), "
+                    f"{r['drawn_fps']:.1f} pictures/s drawn by the stage, over {r['train_s']:.2f} s, "
+                    f"blank {r['blank']}/{r['samples']}, {r['ticks']} ticks, {r['bytes_per_tick']:.0f} B per tick "
+                    f"({r['bytes_per_update']:.0f} B per update's worth, {r['bytes_per_s'] / 1000:.1f} KB/s)"
+                    + (f", page errors {r['errors']}" if r["errors"] else "")
+                    + (f", requests leaving 127.0.0.1 {r['outside']}" if r["outside"] else "")
+                )
 
-        def med(name):
-            return statistics.median(r[name] for r in results)
+        def med(name, capture=None, every=False):
+            return statistics.median(r[name] for r in results if every or r["capture"] == capture)
 
         print(
-            f"medians of {len(results)} runs: {med('fps'):.1f} frames/s while training, {med('blank'):.0f} blank "
-            f"(of ~{med('samples'):.0f} sampled), {med('bytes_per_update'):.0f} B per update, "
-            f"cold load {med('cold_s'):.2f} s"
+            f"medians of {args.runs} runs each: frames/s painted while training {med('fps'):.1f} (full-size capture), "
+            f"{med('fps', SMALL_CAPTURE):.1f} ({SMALL_CAPTURE} px capture); pictures/s drawn by the stage "
+            f"{med('drawn_fps', every=True):.1f}; blank {med('blank', every=True):.0f} "
+            f"(of ~{med('samples', every=True):.0f} sampled); {med('bytes_per_tick', every=True):.0f} B per tick, "
+            f"{med('bytes_per_update', every=True):.0f} B per update's worth, "
+            f"{med('bytes_per_s', every=True) / 1000:.1f} KB/s; cold load {med('cold_s', every=True):.2f} s"
         )
         for line in plot_areas(browser, url):
             print(line)

@@ -18,7 +18,7 @@ def record_websocket(cdp, frames: list[tuple[float, int, bool]], marker: bytes =
     cdp.on("Network.webSocketFrameReceived", on_frame)
 
 
-def record_paints(cdp, times: list[float]) -> None:
+def record_paints(cdp, times: list[float], max_width: int | None = None) -> None:
     """Appends the time of every frame the compositor paints (`Page.startScreencast`: one event per painted
     frame) to `times`, until `cdp.send("Page.stopScreencast")`."""
 
@@ -27,4 +27,5 @@ def record_paints(cdp, times: list[float]) -> None:
         cdp.send("Page.screencastFrameAck", {"sessionId": event["sessionId"]})
 
     cdp.on("Page.screencastFrame", on_paint)
-    cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 20, "everyNthFrame": 1})
+    size = {"maxWidth": max_width, "maxHeight": max_width} if max_width else {}
+    cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 20, "everyNthFrame": 1, **size})
