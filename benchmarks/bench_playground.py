@@ -8,16 +8,18 @@ Starts `streamlit run app.py` (headless, 127.0.0.1) and drives Debian's Chromium
 - cold load: a fresh browser context (empty cache, warm server) from navigation to the cost chart and both
   stages (network and boundary) drawn;
 - frames per second: Chrome DevTools Protocol `Page.startScreencast` events (one per frame the compositor
-  paints) from the first update of the run to its last. The probe has a cost of its own: Chromium encodes every
-  frame as a JPEG, which the probe receives and acknowledges before the next is sent, on the same 2 cores. Each
-  run is therefore measured twice, alternately: with frames captured at the viewport's size (1280x800) and at
-  most SMALL_CAPTURE = 320 px wide (the same frames, a sixteenth of the pixels to encode); and the stage's own
-  count of the pictures it drew (no probe at all, `stats.frames` of the boundary);
-- blank frames: requestAnimationFrame samples during training in which the boundary's map canvas or the cost
-  chart is missing, or the map's centre pixel is transparent;
-- bytes per update: websocket frames received during training (`Network.webSocketFrameReceived`) divided by
-  the number of ticks (frames that carry a stage update; a tick carries UPDATES_PER_TICK updates' worth, see
-  appkit/tick_share.py), per update's worth and per second;
+  paints) from the first update of the run to its last. The probes have costs of their own on the same 2 cores:
+  Chromium encodes every frame as a JPEG, which the probe receives and acknowledges before the next is sent, and
+  the blank-frame sampler reads a pixel back from the canvas every frame. So the runs take turns: frames captured
+  at the viewport's size (1280x800, "full"), frames captured at most SMALL_CAPTURE = 320 px wide (the same frames,
+  a sixteenth of the pixels to encode, "small"), and no screencast but the blank-frame sampler ("blank"). Every
+  run also prints the stage's own count of the pictures it drew (`stats.frames` of the boundary);
+- blank frames: requestAnimationFrame samples during training (the "blank" runs) in which the boundary's map
+  canvas or the cost chart is missing, or the map's centre pixel is transparent;
+- bytes per update: websocket frames received during training (`Network.webSocketFrameReceived`): the median
+  bytes of a tick (a script run that sends the stages and no button; a tick carries UPDATES_PER_TICK updates'
+  worth, see appkit/tick_share.py), and all bytes from the click to the end (the full runs' too) per update's worth
+  and per second;
 - plot areas: Plotly's `.nsewdrag` rectangles of the boundary and the cost chart, after the default run, at
   1024x768, 1280x800, 1920x1080 and 3840x2160, normal and presenter mode;
 - speed: 50,000 iterations on 5,000 points with 64 hidden units, the app's steps per second (its metric, over
@@ -38,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from appkit.tick_share import UPDATES_PER_TICK  # noqa: E402
-from benchmarks.cdp_probes import record_paints, record_websocket  # noqa: E402
+from benchmarks.cdp_probes import record_paints, record_websocket, script_runs  # noqa: E402
 from tests.support.servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
 DRAWN = """() => { const st = window.__appkitStages; const b = st && st.get('boundary'), n = st && st.get('network');
@@ -74,7 +76,10 @@ def connected(page) -> None:
 SMALL_CAPTURE = 320  # px: the screencast's largest side in the runs with the lighter probe
 
 
-def one_run(browser, url: str, capture: int | None = None) -> dict:
+PROBES = {"full": 0, "small": SMALL_CAPTURE, "blank": None}  # a run's probe -> the screencast's size (0: full)
+
+
+def one_run(browser, url: str, probe: str) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     errors, outside = [], []
@@ -82,42 +87,56 @@ def one_run(browser, url: str, capture: int | None = None) -> dict:
     page.on("request", lambda r: None if r.url.startswith(LOCAL) else outside.append(r.url))
     cdp = context.new_cdp_session(page)
     ws: list[tuple[float, int, bool]] = []  # (time, bytes, carries a stage update)
-    record_websocket(cdp, ws)
+    raw: list[bytes] = []
+    record_websocket(cdp, ws, raw=raw)
     t0 = time.perf_counter()
     page.goto(url)
     page.wait_for_function(DRAWN, timeout=60_000, polling=20)
     cold = time.perf_counter() - t0
     page.wait_for_timeout(500)
     frames: list[float] = []
-    record_paints(cdp, frames, capture)
+    capture = PROBES[probe]
+    if capture is not None:
+        record_paints(cdp, frames, capture or None)
     page.wait_for_timeout(300)
-    page.evaluate(SAMPLER)
+    if probe == "blank":
+        page.evaluate(SAMPLER)
     drawn = page.evaluate(STAGE_FRAMES)
     ws.clear()
+    raw.clear()
     click = time.perf_counter()
     page.locator(".st-key-train").get_by_role("button").click()
     page.get_by_text("Done: 5,000 iterations").wait_for(timeout=120_000)
     done = time.perf_counter()
     drawn = page.evaluate(STAGE_FRAMES) - drawn  # a few may be drawn after "Done:" shows: counted in this rate
     page.wait_for_timeout(1000)
-    cdp.send("Page.stopScreencast")
+    if capture is not None:
+        cdp.send("Page.stopScreencast")
     blank, samples = page.evaluate("() => { window.__sampling = false; return [window.__blank, window.__samples]; }")
     during = [(t, n, stage) for t, n, stage in ws if click < t <= done]
     stage_times = [t for t, _, stage in during if stage]
     ticks = max(1, len(stage_times) // 2)  # each tick carries two stages (network and boundary)
     start = stage_times[0] if stage_times else click
     painted = [t for t in frames if start <= t <= done]
+    # A tick: a script run that sends the boundary and no button (a full run of the page sends the buttons too).
+    runs = script_runs(raw[: len([1 for t, _, _ in ws if t <= done])])
+    tick_bytes = [
+        n
+        for n, kinds in runs
+        if "delta:new_element:bidi_component" in kinds
+        and not {"delta:new_element:button", "delta:new_element:download_button"} & kinds
+    ]
     context.close()
     return {
         "cold_s": cold,
         "fps": len(painted) / max(1e-9, done - start),
         "drawn_fps": drawn / max(1e-9, done - start),
-        "capture": capture,
+        "probe": probe,
         "train_s": done - start,
         "blank": blank,
         "samples": samples,
-        "bytes_per_tick": sum(n for _, n, _ in during) / ticks,
-        "bytes_per_update": sum(n for _, n, _ in during) / (ticks * UPDATES_PER_TICK),
+        "bytes_per_tick": statistics.median(tick_bytes) if tick_bytes else 0,
+        "bytes_per_update": sum(n for _, n, _ in during) / (ticks * UPDATES_PER_TICK),  # everything sent
         "bytes_per_s": sum(n for _, n, _ in during) / max(1e-9, done - start),
         "ticks": ticks,
         "errors": errors,
@@ -156,9 +175,16 @@ def speed(browser, url: str) -> str:
     X, y = make_dataset("moons", 5000, 0.2, random_state=0)
     trainer = Trainer(X.T, y.reshape(1, -1).astype(float), 64, 0.3, random_state=0)
     trainer.train(10)
-    started = time.perf_counter()
-    trainer.train(200)
-    engine = 200 / (time.perf_counter() - started)
+
+    def engine_rate() -> float:  # the median of three 100-step timings
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            trainer.train(100)
+            times.append(time.perf_counter() - started)
+        return 100 / statistics.median(times)
+
+    before = engine_rate()
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(url + "/?n=5000&hidden=64&iters=50000")
     connected(page)
@@ -167,13 +193,19 @@ def speed(browser, url: str) -> str:
     app = float(page.locator("[data-testid='appkit-metric-value']").last.inner_text().replace(",", ""))
     left = page.locator("[data-testid='appkit-metric-note']").first.inner_text()
     page.close()
-    return f"engine alone {engine:.0f} steps/s, in the app {app:.0f} steps/s: {app / engine:.0%}; shown: {left!r}"
+    after = engine_rate()
+    engine = (before + after) / 2
+    return (
+        f"engine alone {engine:.0f} steps/s ({before:.0f} before, {after:.0f} after), in the app {app:.0f} steps/s: "
+        f"{app / engine:.0%}; shown: {left!r}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-areas", action="store_true")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -186,31 +218,32 @@ def main() -> None:
         warm.close()
         results = []
         for k in range(args.runs):
-            for capture in (None, SMALL_CAPTURE):
-                r = one_run(browser, url, capture)
+            for probe in PROBES:
+                r = one_run(browser, url, probe)
                 results.append(r)
+                blank = f"blank {r['blank']}/{r['samples']}"
+                painted = f"{r['fps']:.1f} frames/s painted" if probe != "blank" else blank
                 print(
-                    f"run {k + 1}{'b' if capture else 'a'}: cold {r['cold_s']:.2f} s, {r['fps']:.1f} frames/s "
-                    f"painted ({f'captured at {capture} px' if capture else 'captured at full size'}), "
+                    f"run {k + 1} {probe:5s}: cold {r['cold_s']:.2f} s, {painted}, "
                     f"{r['drawn_fps']:.1f} pictures/s drawn by the stage, over {r['train_s']:.2f} s, "
-                    f"blank {r['blank']}/{r['samples']}, {r['ticks']} ticks, {r['bytes_per_tick']:.0f} B per tick "
-                    f"({r['bytes_per_update']:.0f} B per update's worth, {r['bytes_per_s'] / 1000:.1f} KB/s)"
+                    f"{r['ticks']} ticks, {r['bytes_per_tick']:.0f} B per tick "
+                    f"(all sent: {r['bytes_per_update']:.0f} B per update's worth, {r['bytes_per_s'] / 1000:.1f} KB/s)"
                     + (f", page errors {r['errors']}" if r["errors"] else "")
                     + (f", requests leaving 127.0.0.1 {r['outside']}" if r["outside"] else "")
                 )
 
-        def med(name, capture=None, every=False):
-            return statistics.median(r[name] for r in results if every or r["capture"] == capture)
+        def med(name, probe=None):
+            return statistics.median(r[name] for r in results if probe in (None, r["probe"]))
 
         print(
-            f"medians of {args.runs} runs each: frames/s painted while training {med('fps'):.1f} (full-size capture), "
-            f"{med('fps', SMALL_CAPTURE):.1f} ({SMALL_CAPTURE} px capture); pictures/s drawn by the stage "
-            f"{med('drawn_fps', every=True):.1f}; blank {med('blank', every=True):.0f} "
-            f"(of ~{med('samples', every=True):.0f} sampled); {med('bytes_per_tick', every=True):.0f} B per tick, "
-            f"{med('bytes_per_update', every=True):.0f} B per update's worth, "
-            f"{med('bytes_per_s', every=True) / 1000:.1f} KB/s; cold load {med('cold_s', every=True):.2f} s"
+            f"medians of {args.runs} runs of each: frames/s painted while training {med('fps', 'full'):.1f} (full-size "
+            f"capture), {med('fps', 'small'):.1f} ({SMALL_CAPTURE} px capture); pictures/s drawn by the stage "
+            f"{med('drawn_fps', 'full'):.1f} / {med('drawn_fps', 'small'):.1f} / {med('drawn_fps', 'blank'):.1f} "
+            f"(full / small / blank runs); blank {med('blank', 'blank'):.0f} (of ~{med('samples', 'blank'):.0f} "
+            f"sampled); {med('bytes_per_tick'):.0f} B per tick; all sent {med('bytes_per_update'):.0f} B per update's "
+            f"worth, {med('bytes_per_s') / 1000:.1f} KB/s; cold load {med('cold_s'):.2f} s"
         )
-        for line in plot_areas(browser, url):
+        for line in [] if args.skip_areas else plot_areas(browser, url):
             print(line)
         if not args.skip_speed:
             print(speed(browser, url))

@@ -6,16 +6,41 @@ import base64
 import time
 
 
-def record_websocket(cdp, frames: list[tuple[float, int, bool]], marker: bytes = b"appkit.stage") -> None:
-    """Appends (time, bytes, whether it carries `marker`) to `frames` for every websocket frame the page receives."""
+def record_websocket(
+    cdp, frames: list[tuple[float, int, bool]], marker: bytes = b"appkit.stage", raw: list[bytes] | None = None
+) -> None:
+    """Appends (time, bytes, whether it carries `marker`) to `frames` for every websocket frame the page receives,
+    and with `raw` the frame's bytes to that list."""
     cdp.send("Network.enable")
 
     def on_frame(event) -> None:
         data = event["response"]["payloadData"]
-        raw = base64.b64decode(data) if event["response"]["opcode"] == 2 else data.encode()
-        frames.append((time.perf_counter(), len(raw), marker in raw))
+        payload = base64.b64decode(data) if event["response"]["opcode"] == 2 else data.encode()
+        frames.append((time.perf_counter(), len(payload), marker in payload))
+        if raw is not None:
+            raw.append(payload)
 
     cdp.on("Network.webSocketFrameReceived", on_frame)
+
+
+def script_runs(messages: list[bytes]) -> list[tuple[int, set[str]]]:
+    """Streamlit's websocket messages grouped by script run (each run starts with a new_session message): for
+    each run its bytes and the kinds of message it sent ("delta:new_element:button", "new_session", ...)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    runs: list[tuple[int, set[str]]] = []
+    for payload in messages:
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        kind = message.WhichOneof("type")
+        if kind == "delta":
+            delta = message.delta.WhichOneof("type")
+            kind = f"delta:{delta}:{getattr(message.delta, delta).WhichOneof('type')}"
+        if kind == "new_session" or not runs:
+            runs.append((0, set()))
+        size, kinds = runs[-1]
+        runs[-1] = (size + len(payload), kinds | {kind})
+    return runs
 
 
 def record_paints(cdp, times: list[float], max_width: int | None = None) -> None:
