@@ -23,8 +23,17 @@ RETIME_SECONDS = 0.5  # a running session re-times its ticks (a full rerun) at m
 TICK_BUDGET = 0.25
 # Less empty space above the title, so charts and metrics fit a 1280x800 laptop screen. (The metrics row sizes
 # itself: appkit/stage/metric_strip.js.)
+# Notes (a link's warnings, a refused change, what a change did, a divergence) float over the bottom-right corner
+# instead of taking a row above the charts, so they never shift them; after 12 s a note slides aside, leaving its
+# icon at the edge, and comes back while the pointer is over it.
 COMPACT_CSS = """<style>
 [data-testid='stMainBlockContainer'] {padding-top: 2.5rem; padding-bottom: 1rem}
+.st-key-notes {position: fixed; right: 1rem; bottom: 1rem; z-index: 1000; width: min(30rem, calc(100vw - 2rem));
+  gap: 0.5rem}
+.st-key-notes [data-testid='stAlert'] {background-color: var(--st-background-color, #fff); border-radius: 0.5rem;
+  box-shadow: 0 4px 18px rgba(0, 0, 0, 0.25); animation: appkit-note-aside 0.6s ease-in 12s forwards}
+.st-key-notes:hover [data-testid='stAlert'] {animation: none}
+@keyframes appkit-note-aside {to {transform: translateX(calc(100% - 2.6rem)); opacity: 0.9}}
 </style>"""
 # Presenter mode: larger buttons for the back of the room (and metrics: metric_strip's `big`). On a 1024 px
 # projector the scene and control buttons pack closer, so each row stays one row and the charts fit the screen.
@@ -103,8 +112,6 @@ def live_view(s: session.Session, run_every: float | None, big: bool) -> None:
                 st.rerun()  # finished or diverged: redraw the buttons and stop the timer
             if run_every and retime_due(s, run_every, server_load.tick_seconds(TICK_SECONDS, run)):
                 st.rerun()  # other sessions started or stopped training: a new timer for this one
-        if run.error:
-            st.error(run.error, icon=":material/warning:")
         run_view.charts(run, s.ghosts, big, interval=run_every or TICK_SECONDS, on_edit=s.edit_weight)
         run_view.downloads(run)  # in the fragment: a tick that follows the final rerun draws it again
         if run.status == RUNNING and run_every:
@@ -140,13 +147,15 @@ def main() -> None:
         scene_row(s)
     else:
         st.markdown("#### Watch a two-layer network learn")
-    with st.container():  # one element whatever it holds, so everything below keeps its place
+    with st.container(key="notes"):  # one element whatever it holds, floating (COMPACT_CSS)
         for warning in s.warnings:
             st.warning(warning, icon=":material/link:")
         if s.error:
             st.error(s.error, icon=":material/error:")
         if s.note:  # until the next change
             st.info(s.note, icon=":material/info:")
+        if run.error:  # a divergence: the run's end is a full run of the page
+            st.error(run.error, icon=":material/warning:")
     run_controls(s, present)
     # Outside the ticks: the labels change only with a full run (a new budget, a stop); the numbers come with
     # the boundary stage's updates, so a tick sends nothing for them.
