@@ -6,6 +6,7 @@ run of that configuration (train_many stacks the networks of one hidden size and
 arithmetic that of training it alone; tests/test_sweep.py holds it to that).
 """
 
+import contextlib
 import functools
 import hashlib
 import itertools
@@ -305,7 +306,45 @@ class FinishedSweeps:
         self.sweeps, self.max_bytes = sweeps, max_bytes
         self._kept: OrderedDict[tuple, tuple[Sweep, int]] = OrderedDict()
         self._figures: dict[tuple, dict[tuple, go.Figure]] = {}  # sweep key -> {what was drawn: the figure}
+        self._training: dict[tuple, list] = {}  # sweep key -> [an Event set when it ends, its fraction done]
         self._lock = threading.Lock()
+
+    def claim(self, key: tuple) -> bool:
+        """Whether the caller is to train the sweep `key`: False when it is kept, or another thread trains it
+        now (then `wait` for it). A claim ends with `release`."""
+        with self._lock:
+            if key in self._kept or key in self._training:
+                return False
+            self._training[key] = [threading.Event(), 0.0]
+            return True
+
+    def report(self, key: tuple, fraction: float) -> None:
+        """The share of a claimed sweep's work done, for those who wait for it."""
+        with self._lock:
+            if key in self._training:
+                self._training[key][1] = fraction
+
+    def release(self, key: tuple) -> None:
+        """Ends a claim (after `put`, when the sweep finished): those waiting for it go on."""
+        with self._lock:
+            entry = self._training.pop(key, None)
+        if entry is not None:
+            entry[0].set()
+
+    def training(self, key: tuple) -> bool:
+        with self._lock:
+            return key in self._training
+
+    def wait(self, key: tuple, check: Callable[[float], None]) -> Sweep | None:
+        """Waits for the sweep `key` that another thread trains, calling check(its fraction done) at least
+        every CHECK_SECONDS (it may raise, to stop waiting); then `get(key)`: None if it stopped unfinished."""
+        while True:
+            with self._lock:
+                entry = self._training.get(key)
+            if entry is None:
+                return self.get(key)
+            check(entry[1])
+            entry[0].wait(CHECK_SECONDS)
 
     def figure(self, sweep: Sweep, what: tuple, build: Callable[[], go.Figure]) -> go.Figure:
         """`build()`, kept with a kept sweep under `what` (the figure's name and every argument it is built
@@ -378,6 +417,13 @@ def _fingerprint(array) -> tuple | None:
     return (array.dtype.str, array.shape, hashlib.blake2b(array.tobytes(), digest_size=16).hexdigest())
 
 
+def _cache_key(data, learning_rates, hidden_sizes, seeds, iterations, *, batch_sizes, batch_size, features, **options):
+    """run_sweep's sweep_key: batch_size counts only without batch_sizes (the columns are then the batch sizes)."""
+    options |= dict(features=tuple(features))
+    options |= dict(batch_size=batch_size) if batch_sizes is None else dict(batch_sizes=tuple(batch_sizes))
+    return sweep_key(data, learning_rates, hidden_sizes, seeds, iterations, **options)
+
+
 def sweep_key(data, learning_rates, hidden_sizes, seeds, iterations, **options) -> tuple:
     """Everything that sets a sweep's numbers: the data's bytes (a digest), the grid, the iterations and every
     engine option (activation, init, l2, l1, batch_size, batch_sizes, features)."""
@@ -423,7 +469,8 @@ def run_sweep(
     and partial (the page's Streamlit calls must come from its own thread). The numbers do not change.
 
     `cache` (a FinishedSweeps): a sweep finished before with the same data and options is returned from it
-    at once, and a new one is added to it.
+    at once, and a new one is added to it. One that another thread is training (another visitor, or the Sweep
+    page's `warm_up`) is waited for, with its progress reported here, rather than trained twice.
 
     `batch_sizes` (as the settings hold them: 0 = the full batch, one above m is m) makes the batch sizes the
     columns in place of the hidden sizes: hidden_sizes must then hold the one size they all train at, and
@@ -432,14 +479,38 @@ def run_sweep(
     m = X.shape[1]
     if batch_sizes is not None and len(hidden_sizes) != 1:
         raise ValueError(f"a sweep over batch sizes trains one hidden size, not {len(hidden_sizes)}")
-    key = None
     if cache is not None:
-        options = dict(activation=activation, init=init, l2=l2, l1=l1, features=tuple(features))
-        options |= dict(batch_size=batch_size) if batch_sizes is None else dict(batch_sizes=tuple(batch_sizes))
-        key = sweep_key(data, learning_rates, hidden_sizes, seeds, iterations, **options)
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
+        options = dict(activation=activation, init=init, l2=l2, l1=l1, batch_size=batch_size, features=features)
+        key = _cache_key(data, learning_rates, hidden_sizes, seeds, iterations, batch_sizes=batch_sizes, **options)
+
+        def waiting(fraction: float) -> None:
+            if should_stop is not None and should_stop():
+                raise SweepStopped
+            if progress is not None:
+                progress(min(fraction, 1.0))
+
+        while not cache.claim(key):  # kept, or trained by another thread now
+            hit = cache.get(key)
+            if hit is None and (hit := cache.wait(key, waiting)) is not None:
+                hit.reused = False  # it finished while this request waited: trained for it
+            if hit is not None:
+                return hit
+
+        def reporting(fraction: float) -> None:
+            cache.report(key, fraction)
+            if progress is not None:
+                progress(fraction)
+
+        try:
+            sweep = run_sweep(
+                data, learning_rates, hidden_sizes, seeds, iterations, batch_sizes=batch_sizes, progress=reporting,
+                threads=threads, should_stop=should_stop, partial=partial, speed=speed, **options,
+            )  # fmt: skip
+            sweep.key = key
+            cache.put(key, sweep)
+            return sweep
+        finally:
+            cache.release(key)
     columns = list(batch_sizes) if batch_sizes is not None else [batch_size or 0]
     stacks = plan_stacks(learning_rates, hidden_sizes, seeds, m, columns)
     if threads > 1:
@@ -488,10 +559,33 @@ def run_sweep(
         sweep.kept = {key: sweep.kept[key] for key in order if key in sweep.kept}
     else:
         _train_in_turn(stacks, weights, iterations, train_stack, keep, check, show)
-    if cache is not None:
-        sweep.key = key
-        cache.put(key, sweep)
     return sweep
+
+
+WARM_UP = True  # the Sweep page trains its default grid ahead when it opens (tests that count training turn it off)
+WARM_UP_SECONDS = 10.0  # ... when that is estimated to need at most this much computing
+
+
+def warm_up(data, learning_rates, hidden_sizes, seeds, iterations, cache: FinishedSweeps, **options):
+    """Starts training a sweep into `cache` on a thread of its own (at nice 19, as every sweep), unless it is kept
+    or being trained: the Sweep page does this for its default grid as it opens, so that a visitor who presses
+    Run sweep a few seconds later gets it at once, or waits only for the rest of it (run_sweep waits for a sweep
+    being trained). Returns the thread, or None. Its errors are dropped: the click would train it anew."""
+    if not WARM_UP:
+        return None
+    options.setdefault("batch_sizes", None)
+    key = _cache_key(data, learning_rates, hidden_sizes, seeds, iterations, **options)
+    if cache.get(key) is not None or cache.training(key):
+        return None
+
+    def work() -> None:
+        with contextlib.suppress(Exception):
+            run_sweep(data, learning_rates, hidden_sizes, seeds, iterations, cache=cache, threads=sweep_threads(),
+                      **options)  # fmt: skip
+
+    thread = threading.Thread(target=work, name="sweep-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _train_in_turn(stacks, weights, iterations, train_stack, keep, check, partial) -> None:

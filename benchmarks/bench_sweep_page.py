@@ -4,11 +4,13 @@ all drawn on screen; and, in this process, where the server's part of that time 
     python benchmarks/bench_sweep_page.py [--runs 5] [--repeats 3] [--port N]
 
 Starts `streamlit run app.py` (headless, 127.0.0.1, BLAS pinned to one thread as app.py pins it) and drives
-Debian's Chromium at 1280x800. Each run is two fresh browser contexts (new sessions) on /sweep?dseed=k with a
-warm server: the first sweep of that data (trained: the page's default grid on moons of data seed k, a data
-set no sweep of this server has used), then the same sweep again (a second visitor: the server kept it,
-appkit.sweep.finished). Each is clicked once the page is drawn (its preview of the default grid); the page
-times, with its own clock (performance.now):
+Debian's Chromium at 1280x800. Each run is three fresh browser contexts (new sessions) with a warm server: on
+/sweep?dseed=k the first sweep of that data (the page's default grid on moons of data seed k, a data set no
+sweep of this server has used), clicked once the page is drawn (its preview of the default grid): the page
+started training that grid as it opened (appkit.sweep.warm_up), so the click waits for the rest of it; then the
+same sweep again (a second visitor: the server kept it, appkit.sweep.finished); then on /sweep?dseed=k+100 a
+visitor who reads the form for READ_SECONDS before the click. The page times, with its own clock
+(performance.now):
 - click: the Run sweep button's click (a capture-phase listener);
 - first / last message: the websocket messages the click brings, the last one before the charts are drawn
   (an init script wraps WebSocket); "bytes" is everything received between click and drawn;
@@ -72,7 +74,10 @@ ARM = """(keys) => { window.__click = null; window.__drawn = null;
   requestAnimationFrame(tick); }"""
 
 
-def one_run(browser, url: str) -> dict:
+READ_SECONDS = 8.0  # a visitor who reads the form before pressing Run sweep
+
+
+def one_run(browser, url: str, read_seconds: float = 0.3) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.add_init_script(WS_LOG)
     page = context.new_page()
@@ -82,7 +87,7 @@ def one_run(browser, url: str) -> dict:
     button = page.get_by_role("button", name="Run sweep")
     button.wait_for(timeout=60_000)
     page.locator(".st-key-sweep_preview .main-svg").first.wait_for(timeout=60_000)  # drawn, as a user sees it
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(read_seconds * 1000)
     page.evaluate(ARM, list(KEYS))
     button.click()
     page.wait_for_function("() => window.__drawn !== null", timeout=120_000, polling="raf")
@@ -197,11 +202,14 @@ def main() -> None:
             print("\n".join(map(str, screenshots(browser, url))))
             return
         one_run(browser, url)  # warm-up: the server's first sweep imports and compiles what it needs
+        readers = []
         for k in range(args.runs):
             r = one_run(browser, f"{url}?dseed={k + 1}")
             again = one_run(browser, f"{url}?dseed={k + 1}")
+            reader = one_run(browser, f"{url}?dseed={k + 101}", READ_SECONDS)
             results.append(r)
             repeats.append(again)
+            readers.append(reader)
             print(
                 f"run {k + 1}: click -> first heat map {r['first_s']:.2f} s (received at {r['first_sent_s']:.2f} s), "
                 f"all drawn {r['drawn_s']:.2f} s "
@@ -210,6 +218,11 @@ def main() -> None:
                 f"{r['browser_s']:.2f} s drawing in the browser); {r['messages']} messages, "
                 f"{r['bytes'] / 1000:.0f} kB, largest {r['largest'] / 1000:.0f} kB"
                 + (f", page errors {r['errors']}" if r["errors"] else ""),
+                flush=True,
+            )
+            print(
+                f"run {k + 1}, clicked after {READ_SECONDS:g} s on the page (its default grid trained ahead): all "
+                f"drawn {reader['drawn_s']:.2f} s after the click",
                 flush=True,
             )
             print(
@@ -231,6 +244,7 @@ def main() -> None:
         f"browser {med(results, 'browser_s'):.2f} s, {med(results, 'bytes') / 1000:.0f} kB received"
     )
     print(f"the same sweep again (kept by the server): all drawn {med(repeats, 'drawn_s'):.2f} s after the click")
+    print(f"clicked after {READ_SECONDS:g} s on the page: all drawn {med(readers, 'drawn_s'):.2f} s after the click")
     print(f"load average after the browser runs: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     split = server_split(args.repeats)
     for k, r in enumerate(split):

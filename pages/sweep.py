@@ -28,6 +28,7 @@ from appkit.sweep import (
     HIDDEN_CHOICES,
     MAX_SECONDS,
     METRICS,
+    WARM_UP_SECONDS,
     Sweep,
     SweepBusy,
     boundaries_figure,
@@ -40,6 +41,7 @@ from appkit.sweep import (
     plan_stacks,
     run_sweep,
     sweep_threads,
+    warm_up,
     what_to_reduce,
 )
 from twolayer.figures import plot_range
@@ -88,6 +90,34 @@ def cancelled(had_results: bool) -> None:
     st.toast(f"Sweep cancelled{kept}", icon=":material/cancel:")
 
 
+def engine_options(settings: Settings, m: int, batches=None) -> dict:
+    """run_sweep's options for the playground's `settings` on m training points (batches: the columns' batch
+    sizes, or None for hidden sizes), so that each cell is the Playground's run."""
+    return dict(
+        activation=settings.activation,
+        init=settings.init,
+        l2=settings.l2,
+        l1=settings.l1,
+        batch_size=batch_size(settings.batch_size, m),  # None: the full batch
+        batch_sizes=batches,
+        features=settings.features,
+    )
+
+
+def warm_up_default(s: session.Session, settings: Settings) -> None:
+    """The default grid (what Run sweep trains unless the form changes) starts training in the background as the
+    page opens, if it is quick (appkit.sweep.warm_up): a visitor reading the form for a few seconds then gets it
+    at once. Data the playground cannot use is left for the click to explain."""
+    try:
+        data = build_data(settings, s.upload)
+    except ValueError:
+        return
+    m, rates, hidden = data[0].shape[1], sorted(DEFAULT_RATES), sorted(DEFAULT_HIDDEN)
+    stacks = plan_stacks(rates, hidden, [0], m, [settings.batch_size])
+    if estimate_seconds(stacks, m, DEFAULT_ITERATIONS, measured_speed(settings.activation)) <= WARM_UP_SECONDS:
+        warm_up(data, rates, hidden, [0], DEFAULT_ITERATIONS, finished, **engine_options(settings, m))
+
+
 def train(
     s: session.Session, settings: Settings, rates, hidden, iterations: int, seeds: int, long_ok: bool, batches=None
 ) -> None:
@@ -114,7 +144,6 @@ def train(
         batches = sorted(batches, key=lambda b: b or m + 1)  # full last: it has the most points
         hidden = [settings.hidden_size]
     rates, hidden, seeds = sorted(rates), sorted(hidden), list(range(int(seeds)))
-    batch = batch_size(settings.batch_size, m)  # None: the full batch
     columns = [settings.batch_size] if batches is None else batches
     speed = measured_speed(settings.activation)
     seconds = estimate_seconds(plan_stacks(rates, hidden, seeds, m, columns), m, iterations, speed)
@@ -165,13 +194,7 @@ def train(
                 hidden,
                 seeds,
                 iterations,
-                activation=settings.activation,
-                init=settings.init,
-                l2=settings.l2,
-                l1=settings.l1,
-                batch_size=batch,
-                batch_sizes=batches,
-                features=settings.features,
+                **engine_options(settings, m, batches),
                 progress=report,
                 partial=partial,
                 speed=speed,
@@ -229,6 +252,7 @@ def main() -> None:
     if submitted:
         train(s, settings, rates, hidden, iterations, seeds, long_ok, batches if AXES[axis] == "batch_size" else None)
     if s.sweep is None:
+        warm_up_default(s, settings)
         st.info("Choose the values and press Run sweep.")
         preview = Sweep(DEFAULT_RATES, DEFAULT_HIDDEN, [0], DEFAULT_ITERATIONS, {})
         st.plotly_chart(

@@ -9,16 +9,18 @@ is a complete set of settings), so scene tests tick until a status and never cou
 import csv
 import io
 import re
+import threading
 
 import numpy as np
 import pytest
 
+import appkit.sweep
 from appkit.build import build_data
 from appkit.explain import forward_one
 from appkit.runstate import DIVERGED, DONE, PAUSED, READY, RUNNING
 from appkit.scenes import SCENES
 from appkit.settings import BY_NAME, DEFAULTS, UPLOAD, Settings, to_query
-from appkit.sweep import HIDDEN_CHOICES
+from appkit.sweep import HIDDEN_CHOICES, FinishedSweeps
 from appkit.tick_share import UPDATES_PER_TICK
 from tests.support.apptest import (
     COMPARE,
@@ -55,6 +57,26 @@ def run_sweep(at, rates, hidden, iterations: int = 200, seeds: int = 1):
     by_label(at.select_slider, "Iterations").set_value(iterations)
     by_label(at.number_input, "Seeds per cell").set_value(seeds)
     return click(at, label="Run sweep")
+
+
+def test_the_sweep_page_trains_its_default_grid_ahead_and_the_click_gets_it(monkeypatch):
+    """appkit.sweep.warm_up: opening the page starts the default grid of the playground's settings on a thread of
+    its own; Run sweep with the form's defaults then gets that sweep, not trained again. (Small data: quick.)"""
+    monkeypatch.setattr(appkit.sweep, "WARM_UP", True)
+    monkeypatch.setattr(appkit.sweep, "finished", FinishedSweeps())
+    # (pages/sweep.py imports `finished` from appkit.sweep at each run of the page: it gets this one)
+    at = open_app({"n": "100", "dseed": "3"}, page=SWEEP)
+    (thread,) = [t for t in threading.enumerate() if t.name == "sweep-warm-up"]
+    thread.join(60)
+    assert len(appkit.sweep.finished) == 1
+    calls = []
+    original = appkit.sweep.train_many
+    monkeypatch.setattr(appkit.sweep, "train_many", lambda *a, **k: calls.append(1) or original(*a, **k))
+    click(at, label="Run sweep")
+    assert calls == [] and session_of(at).sweep[0].reused
+    assert "The same sweep ran before on this server: its results were kept, not trained again." in texts(at.caption)
+    again = open_app({"n": "100", "dseed": "3"}, page=SWEEP)  # kept: no second warm-up
+    assert not [t for t in threading.enumerate() if t.name == "sweep-warm-up"] and not again.exception
 
 
 def heatmap_cells(at) -> dict[tuple[float, int], str]:

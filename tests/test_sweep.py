@@ -39,10 +39,13 @@ from appkit.sweep import (
     plan_stacks,
     run_sweep,
     subsample,
+    sweep_key,
     text_colour,
+    warm_up,
     what_to_reduce,
 )
 from twolayer import Config, Trainer, TrainingDiverged, fit, train_many
+from twolayer.features import DEFAULT_FEATURES
 from twolayer.figures import CLASS_COLOURS, plot_range
 from twolayer.network import compute_cost, predict_proba
 
@@ -393,6 +396,60 @@ def test_a_kept_sweeps_figures_are_built_once_and_go_with_it(data):
     assert len(built) == 4
     run_sweep(data, [0.1], [2], [0], 11, cache=cache)  # pushes the first sweep out, and its figures with it
     assert figure(first, ("heatmap", "train cost")) is not shown and len(built) == 5
+
+
+def counting_training(monkeypatch) -> list:
+    calls = []
+    original = appkit.sweep.train_many
+    monkeypatch.setattr(appkit.sweep, "train_many", lambda *a, **k: calls.append(1) or original(*a, **k))
+    return calls
+
+
+def test_a_sweep_another_thread_trains_is_waited_for_not_trained_twice(data, monkeypatch):
+    cache, grid = FinishedSweeps(), (data, [0.1, 0.3], [2], [0], 40)
+    key = sweep_key(*grid, activation="tanh", init="he", l2=0.0, l1=0.0, features=DEFAULT_FEATURES, batch_size=None)
+    assert cache.claim(key) and not cache.claim(key)  # this test's thread trains it now
+    calls, seen, got = counting_training(monkeypatch), [], []
+    waiter = threading.Thread(target=lambda: got.append(run_sweep(*grid, cache=cache, progress=seen.append)))
+    waiter.start()
+    cache.report(key, 0.5)
+    time.sleep(3 * appkit.sweep.CHECK_SECONDS)
+    assert waiter.is_alive() and calls == [] and 0.5 in seen  # waiting, with the trainer's progress
+    trained = run_sweep(*grid)
+    trained.key = key
+    cache.put(key, trained)
+    cache.release(key)
+    waiter.join(5)
+    (result,) = got
+    assert calls == [1] and not result.reused  # only this thread trained; the waiter got it, trained for it
+    same_results(result, trained)
+
+
+def test_a_waiter_trains_a_sweep_that_stopped_unfinished_and_can_stop_waiting(data, monkeypatch):
+    cache, grid = FinishedSweeps(), (data, [0.1], [2], [0], 30)
+    key = sweep_key(*grid, activation="tanh", init="he", l2=0.0, l1=0.0, features=DEFAULT_FEATURES, batch_size=None)
+    assert cache.claim(key)
+    with pytest.raises(SweepStopped):  # a closed tab or Cancel while waiting
+        run_sweep(*grid, cache=cache, should_stop=lambda: True)
+    calls = counting_training(monkeypatch)
+    threading.Timer(0.3, cache.release, args=(key,)).start()  # the trainer stopped without a result
+    result = run_sweep(*grid, cache=cache)
+    assert calls == [1] and not result.reused and len(cache) == 1 and not cache.training(key)
+
+
+def test_the_warm_up_trains_a_sweep_ahead_once(data, monkeypatch):
+    monkeypatch.setattr(appkit.sweep, "WARM_UP", True)
+    cache, grid = FinishedSweeps(), (data, [0.1, 0.3], [2, 3], [0], 50)
+    options = dict(activation="tanh", init="he", l2=0.0, l1=0.0, batch_size=None, features=DEFAULT_FEATURES)
+    thread = warm_up(*grid, cache, **options)
+    assert thread is not None and warm_up(*grid, cache, **options) is None  # trained now: not twice
+    thread.join(30)
+    calls = counting_training(monkeypatch)
+    kept = run_sweep(*grid, cache=cache, **options)
+    assert kept.reused and calls == [] and warm_up(*grid, cache, **options) is None  # kept: nothing to do
+    same_results(kept, run_sweep(*grid, **options))  # the same numbers as a sweep of its own
+    monkeypatch.setattr(appkit.sweep, "WARM_UP", False)
+    assert warm_up(data, [0.1], [2], [0], 51, cache, **options) is None
 
 
 def test_progress_reports_increasing_fractions_ending_at_one(data, monkeypatch):
