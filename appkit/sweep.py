@@ -564,24 +564,29 @@ def run_sweep(
 
 WARM_UP = True  # the Sweep page trains its default grid ahead when it opens (tests that count training turn it off)
 WARM_UP_SECONDS = 10.0  # ... when that is estimated to need at most this much computing
+_warm_up_slot = threading.Semaphore()  # one warm-up at a time in a process: visitors' clicks come first
 
 
 def warm_up(data, learning_rates, hidden_sizes, seeds, iterations, cache: FinishedSweeps, **options):
     """Starts training a sweep into `cache` on a thread of its own (at nice 19, as every sweep), unless it is kept
     or being trained: the Sweep page does this for its default grid as it opens, so that a visitor who presses
     Run sweep a few seconds later gets it at once, or waits only for the rest of it (run_sweep waits for a sweep
-    being trained). Returns the thread, or None. Its errors are dropped: the click would train it anew."""
+    being trained). One at a time in a process. Returns the thread, or None. Its errors are dropped: the click
+    would train it anew."""
     if not WARM_UP:
         return None
     options.setdefault("batch_sizes", None)
     key = _cache_key(data, learning_rates, hidden_sizes, seeds, iterations, **options)
-    if cache.get(key) is not None or cache.training(key):
+    if cache.get(key) is not None or cache.training(key) or not _warm_up_slot.acquire(blocking=False):
         return None
 
     def work() -> None:
-        with contextlib.suppress(Exception):
-            run_sweep(data, learning_rates, hidden_sizes, seeds, iterations, cache=cache, threads=sweep_threads(),
-                      **options)  # fmt: skip
+        try:
+            with contextlib.suppress(Exception):
+                run_sweep(data, learning_rates, hidden_sizes, seeds, iterations, cache=cache,
+                          threads=sweep_threads(), **options)  # fmt: skip
+        finally:
+            _warm_up_slot.release()
 
     thread = threading.Thread(target=work, name="sweep-warm-up", daemon=True)
     thread.start()

@@ -443,6 +443,7 @@ def test_the_warm_up_trains_a_sweep_ahead_once(data, monkeypatch):
     options = dict(activation="tanh", init="he", l2=0.0, l1=0.0, batch_size=None, features=DEFAULT_FEATURES)
     thread = warm_up(*grid, cache, **options)
     assert thread is not None and warm_up(*grid, cache, **options) is None  # trained now: not twice
+    assert warm_up(data, [0.1], [2], [0], 52, cache, **options) is None  # nor another one at the same time
     thread.join(30)
     calls = counting_training(monkeypatch)
     kept = run_sweep(*grid, cache=cache, **options)
