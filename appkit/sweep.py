@@ -567,12 +567,13 @@ WARM_UP_SECONDS = 10.0  # ... when that is estimated to need at most this much c
 _warm_up_slot = threading.Semaphore()  # one warm-up at a time in a process: visitors' clicks come first
 
 
-def warm_up(data, learning_rates, hidden_sizes, seeds, iterations, cache: FinishedSweeps, **options):
+def warm_up(data, learning_rates, hidden_sizes, seeds, iterations, cache: FinishedSweeps, after=None, **options):
     """Starts training a sweep into `cache` on a thread of its own (at nice 19, as every sweep), unless it is kept
     or being trained: the Sweep page does this for its default grid as it opens, so that a visitor who presses
     Run sweep a few seconds later gets it at once, or waits only for the rest of it (run_sweep waits for a sweep
-    being trained). One at a time in a process. Returns the thread, or None. Its errors are dropped: the click
-    would train it anew."""
+    being trained). One at a time in a process. `after(sweep)`, when given, runs on that thread once the sweep is
+    kept (the page builds its charts there). Returns the thread, or None. Its errors are dropped: the click would
+    train it anew."""
     if not WARM_UP:
         return None
     options.setdefault("batch_sizes", None)
@@ -583,8 +584,10 @@ def warm_up(data, learning_rates, hidden_sizes, seeds, iterations, cache: Finish
     def work() -> None:
         try:
             with contextlib.suppress(Exception):
-                run_sweep(data, learning_rates, hidden_sizes, seeds, iterations, cache=cache,
-                          threads=sweep_threads(), **options)  # fmt: skip
+                sweep = run_sweep(data, learning_rates, hidden_sizes, seeds, iterations, cache=cache,
+                                  threads=sweep_threads(), **options)  # fmt: skip
+                if after is not None:
+                    after(sweep)
         finally:
             _warm_up_slot.release()
 

@@ -90,6 +90,27 @@ def cancelled(had_results: bool) -> None:
     st.toast(f"Sweep cancelled{kept}", icon=":material/cancel:")
 
 
+def metric_names(data) -> list[str]:
+    """The metrics the heat map can show for a sweep on `data`: the test ones only with a test set."""
+    return [m for m in METRICS if data[2] is not None or not m.startswith("test")]
+
+
+def charts(sweep: Sweep, data, used: Settings, metric: str) -> tuple:
+    """The heat map of `metric`, the decision boundaries and the loss curves of a sweep trained on `data` with the
+    playground's settings `used`. Built once per kept sweep (finished.figure): a repeated sweep, or one trained
+    ahead as the page opened (whose thread builds them too), is drawn at once."""
+    current = (used.learning_rate, getattr(used, across(sweep)))
+    X_all = data[0].T if data[2] is None else np.vstack([data[0].T, data[2].T])
+    boundaries = lambda: boundaries_figure(  # noqa: E731
+        sweep, data, used.activation, plot_range(X_all), seed=0, features=used.features
+    )
+    return (
+        finished.figure(sweep, ("heatmap", metric, current), lambda: heatmap_figure(sweep, metric, current)),
+        finished.figure(sweep, ("boundaries", used.activation, tuple(used.features)), boundaries),
+        finished.figure(sweep, ("curves", 0), lambda: curves_figure(sweep, seed=0)),
+    )
+
+
 def engine_options(settings: Settings, m: int, batches=None) -> dict:
     """run_sweep's options for the playground's `settings` on m training points (batches: the columns' batch
     sizes, or None for hidden sizes), so that each cell is the Playground's run."""
@@ -115,7 +136,8 @@ def warm_up_default(s: session.Session, settings: Settings) -> None:
     m, rates, hidden = data[0].shape[1], sorted(DEFAULT_RATES), sorted(DEFAULT_HIDDEN)
     stacks = plan_stacks(rates, hidden, [0], m, [settings.batch_size])
     if estimate_seconds(stacks, m, DEFAULT_ITERATIONS, measured_speed(settings.activation)) <= WARM_UP_SECONDS:
-        warm_up(data, rates, hidden, [0], DEFAULT_ITERATIONS, finished, **engine_options(settings, m))
+        after = lambda sweep: charts(sweep, data, settings, metric_names(data)[0])  # noqa: E731 - the first shown
+        warm_up(data, rates, hidden, [0], DEFAULT_ITERATIONS, finished, after, **engine_options(settings, m))
 
 
 def train(
@@ -271,13 +293,10 @@ def main() -> None:
     st.caption(f"{n} networks{at_hidden} × {sweep.iterations:,} iterations in {seconds:.1f} s.")
     if sweep.reused:
         st.caption("The same sweep ran before on this server: its results were kept, not trained again.")
-    has_test = data[2] is not None
-    names = [m for m in METRICS if has_test or not m.startswith("test")]
-    metric = st.radio("Show", names, horizontal=True, key="sweep_metric")
-    current = (used.learning_rate, getattr(used, across(sweep)))
-    # The same charts of a kept sweep are built once (finished.figure): a repeated sweep is drawn at once.
+    metric = st.radio("Show", metric_names(data), horizontal=True, key="sweep_metric")
+    heatmap, boundaries, curves = charts(sweep, data, used, metric)
     event = st.plotly_chart(
-        finished.figure(sweep, ("heatmap", metric, current), lambda: heatmap_figure(sweep, metric, current)),
+        heatmap,
         key="sweep_heatmap",
         on_select="rerun",
         selection_mode="points",
@@ -295,20 +314,15 @@ def main() -> None:
             st.warning("Ignored a selection that names no cell of this sweep.", icon=":material/warning:")
         else:
             open_in_playground(s, used, *cell, sweep.iterations, across(sweep))
-    X_all = data[0].T if data[2] is None else np.vstack([data[0].T, data[2].T])
     seed_note = " (seed 0)" if len(sweep.seeds) > 1 else ""
     st.markdown(f"###### Decision boundaries{seed_note}: {sweep.axis} across, learning rates up, as in the grid")
-    boundaries = lambda: boundaries_figure(  # noqa: E731
-        sweep, data, used.activation, plot_range(X_all), seed=0, features=used.features
-    )
     st.plotly_chart(
-        finished.figure(sweep, ("boundaries", used.activation, tuple(used.features)), boundaries),
+        boundaries,
         key="sweep_boundaries",
         config={"displayModeBar": False, "scrollZoom": False},
     )
     size = "hidden size" if sweep.batch_sizes is None else "batch size"
     st.markdown(f"###### Training cost{seed_note}: one panel per {size}, a colour per learning rate")
-    curves = finished.figure(sweep, ("curves", 0), lambda: curves_figure(sweep, seed=0))
     st.plotly_chart(curves, key="sweep_curves", config={"displaylogo": False})
 
 

@@ -72,7 +72,12 @@ def test_the_sweep_page_trains_its_default_grid_ahead_and_the_click_gets_it(monk
     calls = []
     original = appkit.sweep.train_many
     monkeypatch.setattr(appkit.sweep, "train_many", lambda *a, **k: calls.append(1) or original(*a, **k))
+    builders = {name: getattr(appkit.sweep, name) for name in ("heatmap_figure", "boundaries_figure", "curves_figure")}
+    for name in builders:  # the warm-up's thread built the charts too
+        monkeypatch.setattr(appkit.sweep, name, lambda *a, name=name, **k: calls.append(name))
     click(at, label="Run sweep")
+    for name, builder in builders.items():
+        monkeypatch.setattr(appkit.sweep, name, builder)
     assert calls == [] and session_of(at).sweep[0].reused
     assert "The same sweep ran before on this server: its results were kept, not trained again." in texts(at.caption)
     again = open_app({"n": "100", "dseed": "3"}, page=SWEEP)  # kept: no second warm-up
