@@ -1,7 +1,7 @@
 """How busy this server process is, so that each session's update rate can make room for the others.
 
-One Streamlit process runs every session's ticks on one interpreter: past ~1 core of Python work
-(about 4 sessions at 10 chart updates a second, benchmarks/bench_load.py) updates stop reaching the
+One Streamlit process runs every session's ticks on one interpreter: past ~1 core of Python work (about 4
+sessions at 5 ticks a second, each two chart updates' worth, benchmarks/bench_load.py) updates stop reaching the
 browsers at all. Slowing every session's updates as more train keeps them all smooth instead. Bulk work
 (a sweep's training) runs at the lowest CPU priority (`background`), so the ticks come first.
 """
