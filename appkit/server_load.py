@@ -3,7 +3,7 @@
 One Streamlit process runs every session's ticks on one interpreter: past ~1 core of Python work (about 4
 sessions at 5 ticks a second, each two chart updates' worth, benchmarks/bench_load.py) updates stop reaching the
 browsers at all. Slowing every session's updates as more train keeps them all smooth instead. Bulk work
-(a sweep's training) runs at the lowest CPU priority (`background`), so the ticks come first.
+(a sweep's training) runs at a low CPU priority (`background`), so the ticks come first.
 """
 
 import contextlib
@@ -16,7 +16,10 @@ from collections.abc import Iterator
 
 FULL_RATE_SESSIONS = 4  # sessions that train at the full update rate together (measured, README)
 RECENT_SECONDS = 1.0  # a run counts as training if it ticked this recently (a closed tab stops ticking)
-BACKGROUND_NICE = 19  # the CPU priority of bulk work (a sweep's training): the lowest
+# The CPU priority of bulk work (a sweep's training). Until session 6 the lowest, 19: two busy processes at nice 0
+# (`stress --cpu 2`) then starved a default sweep for minutes. At 10 a ticking session still gets ~90 % of a
+# contended core against a sweep thread, and bench_fairness's slowest gaps were the same (0.45 s at 19 and at 10).
+BACKGROUND_NICE = 10
 
 _lock = threading.Lock()
 _ticks: dict[int, tuple[weakref.ref, float]] = {}  # id(run) -> (the run, when it last trained)
@@ -52,7 +55,7 @@ def tick_seconds(base: float, run: object) -> float:
 
 @contextlib.contextmanager
 def background() -> Iterator[None]:
-    """Runs the block at the lowest CPU priority (nice BACKGROUND_NICE), for bulk work such as a sweep's
+    """Runs the block at a low CPU priority (nice BACKGROUND_NICE), for bulk work such as a sweep's
     training: when the cores are busy, the sessions' ticks and the event loop that sends their updates run
     first. Linux schedules each thread on its own, so only the calling thread is lowered, and only on Linux
     (elsewhere a thread id is no process id). Its priority is put back afterwards; a process that may not raise

@@ -529,7 +529,7 @@ def run_sweep(
         batch = stack.points(m) if stack.batch else None  # the engine's batch_size
         options = dict(activation=activation, l1=l1, batch_size=batch, features=features)
         record = curve_steps(iterations) if iterations > CURVE_POINTS else None
-        with server_load.background():  # nice 19: the sessions' ticks come first when the cores are busy
+        with server_load.background():  # nice 10: the sessions' ticks come first when the cores are busy
             trained = train_many(X, Y, configs, iterations, X_test=X_test, Y_test=Y_test, on_step=on_step,
                                  record=record, **options)  # fmt: skip
         column = stack.hidden if sweep.batch_sizes is None else stack.batch
@@ -568,7 +568,7 @@ _warm_up_slot = threading.Semaphore()  # one warm-up at a time in a process: vis
 
 
 def warm_up(data, learning_rates, hidden_sizes, seeds, iterations, cache: FinishedSweeps, after=None, **options):
-    """Starts training a sweep into `cache` on a thread of its own (at nice 19, as every sweep), unless it is kept
+    """Starts training a sweep into `cache` on a thread of its own (at nice 10, as every sweep), unless it is kept
     or being trained: the Sweep page does this for its default grid as it opens, so that a visitor who presses
     Run sweep a few seconds later gets it at once, or waits only for the rest of it (run_sweep waits for a sweep
     being trained). One at a time in a process. `after(sweep)`, when given, runs on that thread once the sweep is
