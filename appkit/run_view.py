@@ -50,7 +50,7 @@ def time_left(run: Run) -> str | None:
 
 def metric_labels(run: Run) -> list[str]:
     stopped = run.diverged_cost is not None  # the metric shows the cost that stopped the run, as the alert says
-    train = "Train cost (at the stop)" if stopped else "Train cost"
+    train = "Cost at the stop" if stopped else "Train cost"  # short: a label on two lines would shift the charts
     return [f"Iteration (of {run.target:,})", train, "Test cost", "Train accuracy", "Test accuracy", "Steps / s"]
 
 

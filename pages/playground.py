@@ -25,11 +25,13 @@ TICK_BUDGET = 0.25
 # itself: appkit/stage/metric_strip.js.)
 # Notes (a link's warnings, a refused change, what a change did, a divergence) float over the bottom-right corner
 # instead of taking a row above the charts, so they never shift them; after 12 s a note slides aside, leaving its
-# icon at the edge, and comes back while the pointer is over it.
+# icon at the edge, and comes back while the pointer is over it. Their container's wrapper (empty once the notes
+# float) is taken out of the flow too: in it, it still added the column's 1 rem gap.
 COMPACT_CSS = """<style>
 [data-testid='stMainBlockContainer'] {padding-top: 2.5rem; padding-bottom: 1rem}
 .st-key-notes {position: fixed; right: 1rem; bottom: 1rem; z-index: 1000; width: min(30rem, calc(100vw - 2rem));
   gap: 0.5rem}
+[data-testid='stLayoutWrapper']:has(> .st-key-notes) {position: absolute}
 .st-key-notes [data-testid='stAlert'] {background-color: var(--st-background-color, #fff); border-radius: 0.5rem;
   box-shadow: 0 4px 18px rgba(0, 0, 0, 0.25); animation: appkit-note-aside 0.6s ease-in 12s forwards}
 .st-key-notes:hover [data-testid='stAlert'] {animation: none}

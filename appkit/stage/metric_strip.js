@@ -16,7 +16,7 @@ if (!document.getElementById("appkit-metrics-style")) {
 .appkit-metrics {display:flex; gap:0.5rem; width:100%; color:inherit; font-family:inherit}
 .appkit-metrics [data-testid='appkit-metric'] {flex:1 1 0; min-width:0}
 .appkit-metrics [data-testid='appkit-metric-label'] {font-size:0.875rem; line-height:1.3; opacity:0.75;
-  min-height:1.3em; overflow-wrap:anywhere}
+  min-height:1.3em; white-space:nowrap; overflow:hidden; text-overflow:ellipsis}
 .appkit-metrics [data-testid='appkit-metric-value'] {font-size:clamp(1.25rem, calc((100vw - 540px) / 22), 2.25rem);
   line-height:1.25; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; font-variant-numeric:tabular-nums}
 .appkit-metrics [data-testid='appkit-metric-note'] {font-size:0.875rem; line-height:1.3; opacity:0.75;
@@ -54,9 +54,13 @@ class Strip {
       this.cells = labels.map((label, i) => {
         const cell = document.createElement("div");
         cell.dataset.testid = "appkit-metric";
+        // Widths in proportion to the labels (fixed between full runs: no jitter while training), at least a
+        // number's room, so that one-line labels are rarely cut.
+        cell.style.flexGrow = String(Math.max(label.length, 11));
         const [name, value] = [document.createElement("div"), document.createElement("div")];
         name.dataset.testid = "appkit-metric-label";
         name.textContent = label;
+        name.title = label; // one line, so that a longer label never moves the charts: cut, in full on hover
         value.dataset.testid = "appkit-metric-value";
         value.textContent = EMPTY;
         cell.append(name, value);

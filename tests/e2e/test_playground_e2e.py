@@ -310,14 +310,22 @@ def test_hostile_url_warns_without_running_it(browser: Browser, app_url: str) ->
     context.close()
 
 
+CHART_TOPS_JS = """() => ['boundary', 'cost_chart', 'network'].map(
+    (key) => Math.round(document.querySelector(`.st-key-${key}`).getBoundingClientRect().top))"""
+
+
 def test_divergence_is_reported_and_reset_recovers(browser: Browser, app_url: str) -> None:
     page = open_app(browser, app_url, "?lr=10")
+    tops = page.evaluate(CHART_TOPS_JS)
     train_button(page).click()
     error = page.locator("[data-testid='stAlertContentError']")
     expect(error).to_contain_text(re.compile(r"diverged at iteration \d+"), timeout=RUN_TIMEOUT_MS)
     expect(status(page)).to_contain_text("training diverged")
     expect(train_button(page)).to_be_disabled()
     assert_no_traceback(page)
+    # Notes never shift the charts: the message floats over the page's corner (pages/playground.py COMPACT_CSS).
+    assert page.evaluate(CHART_TOPS_JS) == tops
+    assert error.evaluate("(e) => getComputedStyle(e.closest('.st-key-notes')).position") == "fixed"
 
     button(page, "reset").click()
     expect(status(page)).to_contain_text("Ready: press Train")
@@ -332,9 +340,15 @@ def test_divergence_is_reported_and_reset_recovers(browser: Browser, app_url: st
         page.keyboard.press("ArrowLeft")
     expect(rate).to_have_attribute("aria-valuetext", "1")
     page.wait_for_url(re.compile(r"[?&]lr=1(&|$)"))
+    assert page.evaluate(CHART_TOPS_JS) == tops
     train_to_the_end(page, 5000)
     assert_no_traceback(page)
     assert number(metric(page, "Train cost")) < 0.2
+    rate.focus()
+    page.keyboard.press("ArrowRight")  # after Done a new rate starts a new run, and a note says so
+    note = page.locator(".st-key-notes [data-testid='stAlertContentInfo']")
+    expect(note).to_contain_text("a new run starts with it")
+    assert page.evaluate(CHART_TOPS_JS) == tops
     page.guard.check()
     page.context.close()
 
