@@ -22,11 +22,11 @@ RETIME_SECONDS = 0.5  # a running session re-times its ticks (a full rerun) at m
 # under a tenth of their speed.
 TICK_BUDGET = 0.25
 # Less empty space above the title, so charts and metrics fit a 1280x800 laptop screen. (The metrics row sizes
-# itself: appkit/stage/metric_strip.js.)
-# Notes (a link's warnings, a refused change, what a change did, a divergence) float over the bottom-right corner
-# instead of taking a row above the charts, so they never shift them; after 12 s a note slides aside, leaving its
-# icon at the edge, and comes back while the pointer is over it. Their container's wrapper (empty once the notes
-# float) is taken out of the flow too: in it, it still added the column's 1 rem gap.
+# itself: appkit/stage/metric_strip.js.) And the notes (a link's warnings, a refused change, what a change did, a
+# divergence) float over the bottom-right corner instead of taking a row above the charts, so they never shift
+# them; after 12 s a note slides aside, leaving its icon at the edge, and comes back while the pointer is over
+# it. Their container's wrapper (empty once the notes float) is taken out of the flow too: in it, it still added
+# the column's 1 rem gap.
 COMPACT_CSS = """<style>
 [data-testid='stMainBlockContainer'] {padding-top: 2.5rem; padding-bottom: 1rem}
 .st-key-notes {position: fixed; right: 1rem; bottom: 1rem; z-index: 1000; width: min(30rem, calc(100vw - 2rem));
